@@ -1,0 +1,161 @@
+//! Build-time generator shared by `ingo-banking` (the client) and `ingo-cli`.
+//!
+//! The flow is `spec YAML -> openapiv3 -> (our pre-pass) -> progenitor -> syn ->
+//! prettyplease -> OUT_DIR`. The pre-pass and the extras (pagination traits,
+//! request rules, open enums) are derived from the spec alone, so an operation
+//! added to the YAML needs no handwritten code.
+
+mod extras;
+mod prepare;
+mod spec;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use spec::{Operation, Paging, RequestField};
+
+/// A failure that names the spec file and what is wrong with it.
+#[derive(Debug)]
+pub struct SpecError {
+    pub path: PathBuf,
+    pub problem: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// The spec after loading and the pre-pass, with what the extras need to know.
+pub struct LoadedSpec {
+    pub path: PathBuf,
+    pub openapi: openapiv3::OpenAPI,
+    /// Named string enums that responses use: generated as open enums.
+    pub open_enums: Vec<prepare::OpenEnum>,
+    /// Named `format: decimal` strings: generated as `rust_decimal::Decimal`.
+    pub decimals: Vec<String>,
+    pub operations: Vec<Operation>,
+}
+
+/// The spec file to use: `$INGO_SPEC` (relative paths against `manifest_dir`)
+/// or `default` under `manifest_dir`. Prints the `cargo:rerun-if-*` lines.
+pub fn spec_path(manifest_dir: &Path, default: &str) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=INGO_SPEC");
+    let path = match std::env::var_os("INGO_SPEC") {
+        Some(p) if !p.is_empty() => manifest_dir.join(p),
+        _ => manifest_dir.join(default),
+    };
+    println!("cargo:rerun-if-changed={}", path.display());
+    path
+}
+
+/// Read, parse and prepare the spec.
+pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
+    let fail = |problem: String| SpecError {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let mut openapi: openapiv3::OpenAPI =
+        serde_yaml::from_str(&text).map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
+    if !openapi.openapi.starts_with("3.0") {
+        return Err(fail(format!(
+            "`openapi: {}` is not supported; progenitor reads OpenAPI 3.0.x",
+            openapi.openapi
+        )));
+    }
+    // Read the operations (and their request rules) before the pre-pass
+    // loosens the request schemas for typify.
+    let operations = spec::operations(&openapi).map_err(fail)?;
+    let prepared = prepare::prepare(&mut openapi).map_err(fail)?;
+    Ok(LoadedSpec {
+        path: path.to_path_buf(),
+        openapi,
+        open_enums: prepared.open_enums,
+        decimals: prepared.decimals,
+        operations,
+    })
+}
+
+/// The progenitor settings both the client and the CLI generate with.
+pub fn settings(spec: &LoadedSpec) -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_inner_type(quote::quote!(crate::hooks::Inner))
+        .with_derive("PartialEq");
+    for open in &spec.open_enums {
+        settings.with_replacement(
+            &open.name,
+            format!("crate::types::{}", open.name),
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
+        );
+    }
+    for name in &spec.decimals {
+        settings.with_replacement(
+            name,
+            "::rust_decimal::Decimal",
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr, progenitor::TypeImpl::Default].into_iter(),
+        );
+    }
+    settings
+}
+
+/// Generate the client: progenitor's code plus the extras, formatted.
+pub fn generate_client(spec: &LoadedSpec) -> Result<String, SpecError> {
+    let fail = |problem: String| SpecError {
+        path: spec.path.clone(),
+        problem,
+    };
+    let mut generator = progenitor::Generator::new(&settings(spec));
+    let tokens = generator
+        .generate_tokens(&spec.openapi)
+        .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    extras::add_open_enums(&mut file, &spec.open_enums).map_err(fail)?;
+    let extra: syn::File = syn::parse2(extras::client_extras(&spec.operations).map_err(fail)?)
+        .map_err(|e| fail(format!("generated extras do not parse: {e}")))?;
+    file.items.extend(extra.items);
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Generate the CLI subcommands (progenitor's clap generator) for `crate_name`.
+pub fn generate_cli(spec: &LoadedSpec, crate_name: &str) -> Result<String, SpecError> {
+    let fail = |problem: String| SpecError {
+        path: spec.path.clone(),
+        problem,
+    };
+    let mut generator = progenitor::Generator::new(&settings(spec));
+    let tokens = generator
+        .cli(&spec.openapi, crate_name)
+        .map_err(|e| fail(format!("progenitor cannot generate the CLI: {e}")))?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| fail(format!("generated CLI does not parse: {e}")))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Write `contents` to `out_dir/name`, or exit the build script with a message
+/// that names the spec file and the problem (no panic backtrace).
+pub fn write_or_exit(result: Result<String, SpecError>, out_dir: &Path, name: &str) {
+    let outcome = result.and_then(|code| {
+        std::fs::write(out_dir.join(name), code).map_err(|e| SpecError {
+            path: out_dir.join(name),
+            problem: format!("cannot write generated code: {e}"),
+        })
+    });
+    if let Err(e) = outcome {
+        exit_with(&e);
+    }
+}
+
+/// Print the error the way cargo shows build-script failures, and exit 1.
+pub fn exit_with(e: &SpecError) -> ! {
+    eprintln!("error: {e}");
+    println!("cargo:warning=ingo spec error: {e}");
+    std::process::exit(1)
+}

@@ -1,0 +1,205 @@
+//! Building a [`Client`]: environment, credentials, timeouts and policies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::hooks::{ApiKeyPlacement, Inner, Shared};
+use crate::pacing::{Pacer, RateLimit};
+use crate::retry::RetryPolicy;
+use crate::skew::ClockSkew;
+use crate::{Client, Credentials, Error};
+
+/// The environment variable that overrides the base URL in [`ClientBuilder::from_env`].
+pub const ENV_BASE_URL: &str = "INGO_BASE_URL";
+
+/// Where the API lives. The base URL includes the `/api/v4` stem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://api.sdev.banking.ingopayments.tech/api/v4`
+    Sandbox,
+    /// `https://api.banking.ingopayments.tech/api/v4`
+    Production,
+    /// Any other base URL, e.g. a local sandbox `http://127.0.0.1:8080/api/v4`.
+    Custom(String),
+}
+
+impl Environment {
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Sandbox => "https://api.sdev.banking.ingopayments.tech/api/v4",
+            Environment::Production => "https://api.banking.ingopayments.tech/api/v4",
+            Environment::Custom(url) => url,
+        }
+    }
+}
+
+/// Builds a [`Client`]. Defaults are safe in production: Ingo's sandbox unless
+/// told otherwise, 10 s to connect, 30 s per attempt, 4 attempts within 60 s,
+/// at most 5 requests per second, HTTPS only (loopback excepted), no redirects.
+///
+/// ```
+/// use ingo_banking::{Client, Credentials, Environment};
+///
+/// let client = Client::builder()
+///     .environment(Environment::Production)
+///     .credentials(Credentials::new("api-key", "hmac-user", "hmac-secret")?)
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.banking.ingopayments.tech/api/v4");
+/// # Ok::<(), ingo_banking::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimit>,
+    api_key_placement: ApiKeyPlacement,
+    allow_insecure_http: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: None,
+            credentials: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            rate_limit: Some(RateLimit::default()),
+            api_key_placement: ApiKeyPlacement::Header,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Credentials from `INGO_API_KEY`, `INGO_HMAC_USERNAME`, `INGO_HMAC_SECRET`,
+    /// and the base URL from `INGO_BASE_URL` when it is set.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder = Self::default().credentials(Credentials::from_env()?);
+        if let Ok(url) = std::env::var(ENV_BASE_URL) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.base_url = Some(environment.base_url().to_string());
+        self
+    }
+
+    /// Any base URL, including the `/api/v4` stem.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Time allowed to open a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one attempt, from sending to the end of the response body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Client-side pacing; `None` turns it off.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Send the api key as a body field instead of the `api_key` header.
+    pub fn api_key_placement(mut self, placement: ApiKeyPlacement) -> Self {
+        self.api_key_placement = placement;
+        self
+    }
+
+    /// Allow `http://` to a host that is not loopback (never do this in production).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::Configuration(
+                "no credentials: call .credentials(..) or set INGO_API_KEY, INGO_HMAC_USERNAME and INGO_HMAC_SECRET"
+                    .into(),
+            )
+        })?;
+        let base_url = self.base_url.unwrap_or_else(|| Environment::Sandbox.base_url().to_string());
+        check_base_url(&base_url, self.allow_insecure_http)?;
+        let http = reqwest::Client::builder()
+            // Only HTTP/1.1 is compiled in (no `http2` feature), so the request
+            // line signed is the one sent; this states it as well.
+            .http1_only()
+            // A redirect would carry the signed headers elsewhere: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(concat!("ingo-banking-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
+        let inner = Inner(Arc::new(Shared {
+            credentials,
+            api_key_placement: self.api_key_placement,
+            retry: self.retry,
+            pacer: self.rate_limit.map(Pacer::new),
+            skew: ClockSkew::default(),
+        }));
+        Ok(Client::new_with_client(base_url.trim_end_matches('/'), http, inner))
+    }
+}
+
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+    let url = url::Url::parse(base_url)
+        .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || allow_insecure_http => Ok(()),
+        "http" => Err(Error::Configuration(format!(
+            "base URL {base_url:?} is plain http to a host that is not loopback; use https \
+             (or .allow_insecure_http(true) for a test network)"
+        ))),
+        other => Err(Error::Configuration(format!("base URL scheme `{other}` is not http(s)"))),
+    }
+}
+
+impl Client {
+    /// Start building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to (with the `/api/v4` stem).
+    pub fn base_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// A client configured from `INGO_*` environment variables (sandbox by default).
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+}

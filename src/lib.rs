@@ -1,0 +1,88 @@
+//! # ingo-banking
+//!
+//! A typed client for Ingo Payments' Banking Platform API v4, generated at
+//! compile time from `spec/ingo-banking.yaml` (progenitor), with a thin layer
+//! for what a spec cannot say: Ingo's HMAC-SHA512 request signing, the api
+//! key, pacing, retries that re-sign, clock-skew correction and pagination.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use ingo_banking::prelude::*;
+//!
+//! # async fn run() -> Result<(), ingo_banking::Error> {
+//! // INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET (and INGO_BASE_URL)
+//! let client = Client::from_env()?;
+//!
+//! // One page, typed.
+//! let page = client
+//!     .list_contacts()
+//!     .body_map(|b| b.user_id("user-8f3a2b1c").business_id("buss-2ef94c60").per_page(Some(50)))
+//!     .call()
+//!     .await?;
+//! println!("{} contacts", page.data.map_or(0, |d| d.pagination.total));
+//!
+//! // Every pending payment intent, page after page, lazily.
+//! let pending: Vec<_> = client
+//!     .list_payment_intents()
+//!     .body_map(|b| b.status_str(Some("pending".to_string())).per_page(Some(500)))
+//!     .items()
+//!     .prefetch(true)
+//!     .try_collect()
+//!     .await?;
+//! # let _ = pending;
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod convert;
+mod credentials;
+mod error;
+mod hooks;
+mod open_enum;
+mod operation;
+mod pacing;
+mod paginate;
+mod retry;
+mod skew;
+mod validate;
+
+pub mod signing;
+
+#[allow(unused_imports, missing_docs)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/ingo_banking.rs"));
+}
+
+pub use client::{ClientBuilder, ENV_BASE_URL, Environment};
+pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
+pub use error::Error;
+pub use generated::{Client, OPERATIONS, builder, types};
+pub use hooks::{ApiKeyPlacement, Inner};
+pub use operation::{ListOperation, Operation, PageInfo};
+pub use pacing::RateLimit;
+pub use paginate::{Items, Page, Pages};
+pub use progenitor_client::{Error as RawError, ResponseValue};
+pub use retry::RetryPolicy;
+pub use validate::Violation;
+
+/// An operation of the spec, as generated (see [`OPERATIONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationDescriptor {
+    /// The spec's `operationId`, also the client's method name.
+    pub id: &'static str,
+    pub method: &'static str,
+    /// Relative to the base URL.
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Whether it pages (`page`/`per_page` in, `data.items` out).
+    pub paginated: bool,
+}
+
+/// What a caller usually needs in scope.
+pub mod prelude {
+    pub use crate::{
+        ApiKeyPlacement, Client, Credentials, Environment, Error, ListOperation, Operation, RateLimit,
+        RetryPolicy, types,
+    };
+}
