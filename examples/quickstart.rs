@@ -23,14 +23,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let creds = sandbox.credentials();
     let client = Client::builder()
         .base_url(sandbox.base_url())
-        .credentials(Credentials::new(&creds.api_key, &creds.hmac_username, &creds.hmac_secret)?)
+        .credentials(Credentials::new(
+            &creds.api_key,
+            &creds.hmac_username,
+            &creds.hmac_secret,
+        )?)
         .build()?;
 
     // One page of the contacts of a business.
-    let (user_id, business_id) = sandbox.businesses().into_iter().next().ok_or("sandbox has no businesses")?;
+    let (user_id, business_id) = sandbox
+        .businesses()
+        .into_iter()
+        .next()
+        .ok_or("sandbox has no businesses")?;
     let contacts = client
         .list_contacts()
-        .body_map(|b| b.user_id(user_id.as_str()).business_id(business_id.as_str()).per_page(5))
+        .body_map(|b| {
+            b.user_id(user_id.as_str())
+                .business_id(business_id.as_str())
+                .per_page(5)
+        })
         .call()
         .await?;
     let data = contacts.data.ok_or("no data in the contacts response")?;
@@ -38,14 +50,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Contacts of business {business_id} (page {} of {} in all):",
         data.pagination.page, data.pagination.total
     );
-    println!("{:<44} {:<10} {:<28} {}", "id", "type", "name", "email");
+    println!("{:<44} {:<10} {:<28} email", "id", "type", "name");
     for c in &data.items {
         let name = [c.first_name.as_deref(), c.last_name.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let name = if name.is_empty() { c.business_name.clone().unwrap_or_default() } else { name };
+        let name = if name.is_empty() {
+            c.business_name.clone().unwrap_or_default()
+        } else {
+            name
+        };
         println!(
             "{:<44} {:<10} {:<28} {}",
             c.id,
@@ -58,7 +74,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every debit payment intent, across all pages, lazily, with prefetch.
     let intents: Vec<PaymentIntent> = client
         .list_payment_intents()
-        .body_map(|b| b.payment_direction(Some(types::ListPaymentIntentsRequestPaymentDirection::Debit)).per_page(100))
+        .body_map(|b| {
+            b.payment_direction(Some(
+                types::ListPaymentIntentsRequestPaymentDirection::Debit,
+            ))
+            .per_page(100)
+        })
         .items()
         .prefetch(true)
         .try_collect()
@@ -70,7 +91,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         entry.0 += 1;
         entry.1 += pi.amount;
     }
-    println!("\nDebit payment intents: {} walked across pages of 100", intents.len());
+    println!(
+        "\nDebit payment intents: {} walked across pages of 100",
+        intents.len()
+    );
     println!("{:<12} {:>7} {:>16}", "status", "count", "total (usd)");
     for (status, (count, total)) in &by_status {
         println!("{status:<12} {count:>7} {total:>16}");
@@ -81,7 +105,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\nNewest three:");
     for pi in intents.iter().take(3) {
         let posted = pi.posting_date.map(|d| d.to_rfc3339()).unwrap_or_default();
-        println!("  {}  {:>10} {}  {:<10} {}", pi.id, pi.amount, pi.currency, pi.status, posted);
+        println!(
+            "  {}  {:>10} {}  {:<10} {}",
+            pi.id, pi.amount, pi.currency, pi.status, posted
+        );
     }
     Ok(())
 }

@@ -143,7 +143,9 @@ impl ClientBuilder {
                     .into(),
             )
         })?;
-        let base_url = self.base_url.unwrap_or_else(|| Environment::Sandbox.base_url().to_string());
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| Environment::Sandbox.base_url().to_string());
         check_base_url(&base_url, self.allow_insecure_http)?;
         let http = reqwest::Client::builder()
             // Only HTTP/1.1 is compiled in (no `http2` feature), so the request
@@ -163,7 +165,11 @@ impl ClientBuilder {
             pacer: self.rate_limit.map(Pacer::new),
             skew: ClockSkew::default(),
         }));
-        Ok(Client::new_with_client(base_url.trim_end_matches('/'), http, inner))
+        Ok(Client::new_with_client(
+            base_url.trim_end_matches('/'),
+            http,
+            inner,
+        ))
     }
 }
 
@@ -183,7 +189,9 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error
             "base URL {base_url:?} is plain http to a host that is not loopback; use https \
              (or .allow_insecure_http(true) for a test network)"
         ))),
-        other => Err(Error::Configuration(format!("base URL scheme `{other}` is not http(s)"))),
+        other => Err(Error::Configuration(format!(
+            "base URL scheme `{other}` is not http(s)"
+        ))),
     }
 }
 

@@ -13,9 +13,9 @@ pub(crate) const INVALID_FIELD: &str = "invalid field `";
 pub(crate) async fn from_raw<E: Serialize>(raw: RawError<E>, meta: ResponseMeta) -> Error {
     match raw {
         RawError::InvalidRequest(text) | RawError::Custom(text) => invalid_request(&text),
-        RawError::CommunicationError(e) | RawError::InvalidUpgrade(e) | RawError::ResponseBodyError(e) => {
-            transport(e, &meta)
-        }
+        RawError::CommunicationError(e)
+        | RawError::InvalidUpgrade(e)
+        | RawError::ResponseBodyError(e) => transport(e, &meta),
         RawError::InvalidResponsePayload(body, e) => Error::UndecodableResponse {
             status: meta.status,
             content_type: meta.content_type,
@@ -67,7 +67,9 @@ fn transport(e: reqwest::Error, meta: &ResponseMeta) -> Error {
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
-    headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    headers
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
@@ -76,7 +78,11 @@ fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
         .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
 }
 
-fn by_status(status: u16, envelope: Option<serde_json::Value>, retry_after: Option<std::time::Duration>) -> Error {
+fn by_status(
+    status: u16,
+    envelope: Option<serde_json::Value>,
+    retry_after: Option<std::time::Duration>,
+) -> Error {
     let message = envelope
         .as_ref()
         .and_then(|e| e.get("message"))
@@ -91,7 +97,10 @@ fn by_status(status: u16, envelope: Option<serde_json::Value>, retry_after: Opti
         });
     match status {
         401 | 403 => Error::Unauthorized { status, message },
-        429 => Error::RateLimited { retry_after, message },
+        429 => Error::RateLimited {
+            retry_after,
+            message,
+        },
         _ => Error::Api {
             status,
             message,

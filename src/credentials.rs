@@ -36,8 +36,13 @@ impl Credentials {
         hmac_username: impl Into<String>,
         hmac_secret: impl Into<String>,
     ) -> Result<Self, Error> {
-        let (api_key, hmac_username, hmac_secret) = (api_key.into(), hmac_username.into(), hmac_secret.into());
-        for (value, what) in [(&api_key, "api key"), (&hmac_username, "HMAC username"), (&hmac_secret, "HMAC secret")] {
+        let (api_key, hmac_username, hmac_secret) =
+            (api_key.into(), hmac_username.into(), hmac_secret.into());
+        for (value, what) in [
+            (&api_key, "api key"),
+            (&hmac_username, "HMAC username"),
+            (&hmac_secret, "HMAC secret"),
+        ] {
             if value.trim().is_empty() {
                 return Err(Error::Configuration(format!("the {what} is empty")));
             }
@@ -49,7 +54,9 @@ impl Credentials {
             ));
         }
         if !api_key.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
-            return Err(Error::Configuration("the api key must be printable ASCII".into()));
+            return Err(Error::Configuration(
+                "the api key must be printable ASCII".into(),
+            ));
         }
         Ok(Self {
             api_key: api_key.into(),
@@ -61,10 +68,17 @@ impl Credentials {
     /// Credentials from `INGO_API_KEY`, `INGO_HMAC_USERNAME` and `INGO_HMAC_SECRET`.
     pub fn from_env() -> Result<Self, Error> {
         let read = |name: &str| {
-            std::env::var(name)
-                .map_err(|_| Error::Configuration(format!("environment variable {name} is not set (or not UTF-8)")))
+            std::env::var(name).map_err(|_| {
+                Error::Configuration(format!(
+                    "environment variable {name} is not set (or not UTF-8)"
+                ))
+            })
         };
-        Self::new(read(ENV_API_KEY)?, read(ENV_HMAC_USERNAME)?, read(ENV_HMAC_SECRET)?)
+        Self::new(
+            read(ENV_API_KEY)?,
+            read(ENV_HMAC_USERNAME)?,
+            read(ENV_HMAC_SECRET)?,
+        )
     }
 
     /// The HMAC username (not a secret: it travels in every `Authorization` header).

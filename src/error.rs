@@ -29,7 +29,10 @@ pub enum Error {
 
     /// Too many requests (HTTP 429) and the retry budget ran out.
     #[error("rate limited by the API (HTTP 429){}: slow down or lower the client's rate limit", retry_after_text(.retry_after))]
-    RateLimited { retry_after: Option<Duration>, message: String },
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+    },
 
     /// The API answered with an error status, or a 2xx whose envelope status is not `success`.
     #[error("the API rejected the request (HTTP {status}): {message}")]

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use tokio::time::Instant;
 
 use crate::convert::INVALID_FIELD;
@@ -63,21 +65,31 @@ fn invalid<E>(field: &str, reason: &str) -> RawError<E> {
 
 impl ClientHooks<Inner> for Client {
     /// Check the body against the spec and place the api key; no I/O.
-    async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), RawError<E>> {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), RawError<E>> {
         let shared = &self.inner.0;
-        let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .unwrap_or_default();
         let mut json: serde_json::Value = if body.is_empty() {
             serde_json::Value::Null
         } else {
-            serde_json::from_slice(body).map_err(|e| invalid("body", &format!("is not JSON: {e}")))?
+            serde_json::from_slice(body)
+                .map_err(|e| invalid("body", &format!("is not JSON: {e}")))?
         };
-        crate::validate::check(info.operation_id, &json).map_err(|v| invalid(&v.field, &v.reason))?;
+        crate::validate::check(info.operation_id, &json)
+            .map_err(|v| invalid(&v.field, &v.reason))?;
 
         let api_key = shared.credentials.api_key();
         match shared.api_key_placement {
             ApiKeyPlacement::Header => {
-                let mut value = HeaderValue::from_str(api_key)
-                    .map_err(|_| invalid::<E>("api_key", "contains characters a header cannot carry"))?;
+                let mut value = HeaderValue::from_str(api_key).map_err(|_| {
+                    invalid::<E>("api_key", "contains characters a header cannot carry")
+                })?;
                 value.set_sensitive(true);
                 request.headers_mut().insert(API_KEY, value);
             }
@@ -85,11 +97,12 @@ impl ClientHooks<Inner> for Client {
                 if json.is_null() {
                     json = serde_json::Value::Object(Default::default());
                 }
-                let object = json
-                    .as_object_mut()
-                    .ok_or_else(|| invalid::<E>("body", "must be a JSON object to carry the api key"))?;
+                let object = json.as_object_mut().ok_or_else(|| {
+                    invalid::<E>("body", "must be a JSON object to carry the api key")
+                })?;
                 object.insert("api_key".into(), api_key.into());
-                let bytes = serde_json::to_vec(&json).map_err(|e| invalid::<E>("body", &e.to_string()))?;
+                let bytes =
+                    serde_json::to_vec(&json).map_err(|e| invalid::<E>("body", &e.to_string()))?;
                 *request.body_mut() = Some(bytes.into());
             }
         }
@@ -97,7 +110,11 @@ impl ClientHooks<Inner> for Client {
     }
 
     /// Pace, stamp, sign, send, and retry what is transient.
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         execute(&self.inner.0, self.client(), request, info.operation_id).await
     }
 }
@@ -133,7 +150,10 @@ async fn execute(
         }
         stamp_and_sign(shared, &mut this_try);
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let per_try = this_try.timeout().copied().map_or(remaining, |t| t.min(remaining));
+        let per_try = this_try
+            .timeout()
+            .copied()
+            .map_or(remaining, |t| t.min(remaining));
         *this_try.timeout_mut() = Some(per_try);
 
         let sent = SystemTime::now();
@@ -217,7 +237,10 @@ async fn single_attempt(
 
 /// Stamp `X-Date` (corrected for clock skew) and add the signed headers.
 fn stamp_and_sign(shared: &Shared, request: &mut reqwest::Request) {
-    let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
+    let body = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .unwrap_or_default();
     let url = request.url();
     let path_and_query = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),

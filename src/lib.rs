@@ -16,7 +16,7 @@
 //! // One page, typed.
 //! let page = client
 //!     .list_contacts()
-//!     .body_map(|b| b.user_id("user-8f3a2b1c").business_id("buss-2ef94c60").per_page(Some(50)))
+//!     .body_map(|b| b.user_id("user-8f3a2b1c").business_id("buss-2ef94c60").per_page(50))
 //!     .call()
 //!     .await?;
 //! println!("{} contacts", page.data.map_or(0, |d| d.pagination.total));
@@ -24,7 +24,7 @@
 //! // Every pending payment intent, page after page, lazily.
 //! let pending: Vec<_> = client
 //!     .list_payment_intents()
-//!     .body_map(|b| b.status_str(Some("pending".to_string())).per_page(Some(500)))
+//!     .body_map(|b| b.status_str(Some("pending".to_string())).per_page(500))
 //!     .items()
 //!     .prefetch(true)
 //!     .try_collect()
@@ -77,12 +77,21 @@ pub struct OperationDescriptor {
     pub summary: &'static str,
     /// Whether it pages (`page`/`per_page` in, `data.items` out).
     pub paginated: bool,
+    /// The JSON body's fields, as the spec names them.
+    pub fields: &'static [&'static str],
+    /// The body fields the spec requires.
+    pub required: &'static [&'static str],
 }
 
 /// What a caller usually needs in scope.
 pub mod prelude {
     pub use crate::{
-        ApiKeyPlacement, Client, Credentials, Environment, Error, ListOperation, Operation, RateLimit,
-        RetryPolicy, types,
+        ApiKeyPlacement, Client, Credentials, Environment, Error, ListOperation, Operation,
+        RateLimit, RetryPolicy, types,
     };
 }
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

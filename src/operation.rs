@@ -26,7 +26,10 @@ pub trait Operation<'a>: Clone + Send + Sized + Unpin + 'a {
     /// progenitor's `send()`: the raw result, with progenitor's error type.
     fn send_raw(
         self,
-    ) -> impl Future<Output = Result<crate::ResponseValue<Self::Response>, crate::RawError<Self::ErrorBody>>> + Send + 'a;
+    ) -> impl Future<
+        Output = Result<crate::ResponseValue<Self::Response>, crate::RawError<Self::ErrorBody>>,
+    > + Send
+    + 'a;
 
     /// The envelope's `status` and `message`, when the response has one.
     fn envelope(response: &Self::Response) -> Option<(&str, &str)>;
@@ -130,10 +133,48 @@ where
     let original = builder.clone();
     let updated = Body::try_from(builder).ok().and_then(|body| {
         let mut json = serde_json::to_value(&body).ok()?;
-        json.as_object_mut()?.insert(name.to_string(), serde_json::to_value(value).ok()?);
+        json.as_object_mut()?
+            .insert(name.to_string(), serde_json::to_value(value).ok()?);
         serde_json::from_value::<Body>(json).ok()
     });
     updated.map_or(original, B::from)
+}
+
+/// A JSON value as an operation's typed body, or an error naming the problem.
+pub fn decode_body<Body: DeserializeOwned>(body: serde_json::Value) -> Result<Body, Error> {
+    let body = if body.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        body
+    };
+    serde_json::from_value(body).map_err(|e| {
+        let text = e.to_string();
+        let field = text
+            .split_once("missing field `")
+            .or_else(|| text.split_once("unknown variant `"))
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(name, _)| name.to_string());
+        match field {
+            Some(field) if text.contains("missing field") => Error::InvalidRequest {
+                field,
+                reason: "is required".into(),
+            },
+            _ => Error::InvalidRequest {
+                field: "body".into(),
+                reason: text,
+            },
+        }
+    })
+}
+
+/// A typed response as JSON.
+pub fn encode_response<R: Serialize>(response: &R) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(response).map_err(|e| Error::UndecodableResponse {
+        status: None,
+        content_type: None,
+        excerpt: String::new(),
+        reason: format!("cannot re-encode the response as JSON: {e}"),
+    })
 }
 
 /// What the execution hook saw of the final response, for error reports
@@ -150,7 +191,10 @@ pub(crate) struct MetaCell(Arc<Mutex<ResponseMeta>>);
 
 impl MetaCell {
     pub fn take(&self) -> ResponseMeta {
-        self.0.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
     }
 }
 

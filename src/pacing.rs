@@ -51,7 +51,10 @@ impl Pacer {
         let mut starts = self.starts.lock().await;
         loop {
             let now = Instant::now();
-            while starts.front().is_some_and(|t| now.duration_since(*t) >= self.limit.per) {
+            while starts
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.limit.per)
+            {
                 starts.pop_front();
             }
             if starts.len() < self.limit.max_requests as usize {
@@ -62,5 +65,42 @@ impl Pacer {
                 tokio::time::sleep_until(oldest + self.limit.per).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// 50 concurrent callers under tokio's paused clock: no window of one
+    /// second ever holds more than five starts, and the burst takes 9 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_50_is_paced_to_5_per_second() {
+        let pacer = Arc::new(Pacer::new(RateLimit::default()));
+        let t0 = Instant::now();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let pacer = pacer.clone();
+                tokio::spawn(async move {
+                    pacer.acquire().await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut starts = Vec::new();
+        for t in tasks {
+            starts.push(t.await.unwrap().duration_since(t0));
+        }
+        starts.sort();
+        for (i, s) in starts.iter().enumerate() {
+            let in_window = starts[i..]
+                .iter()
+                .take_while(|t| **t < *s + Duration::from_secs(1))
+                .count();
+            assert!(in_window <= 5, "{in_window} starts within 1 s of {s:?}");
+        }
+        assert_eq!(starts.last().copied(), Some(Duration::from_secs(9)));
     }
 }

@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 use futures::Stream;
 use futures::future::BoxFuture;
 
-use crate::operation::{ListOperation, PageInfo};
 use crate::Error;
+use crate::operation::{ListOperation, PageInfo};
 
 /// One page of a walk.
 #[derive(Debug, Clone)]
@@ -111,11 +111,16 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             self.finished = true;
             return Err(Error::Pagination {
                 page,
-                reason: format!("the server sent page {page} with exactly the items of page {}", page - 1),
+                reason: format!(
+                    "the server sent page {page} with exactly the items of page {}",
+                    page - 1
+                ),
             });
         }
         self.previous_ids = ids;
-        let reached_total = info.total.is_some_and(|t| page.saturating_mul(info.per_page) >= t);
+        let reached_total = info
+            .total
+            .is_some_and(|t| page.saturating_mul(info.per_page) >= t);
         if received == 0 || received < info.per_page || reached_total {
             self.finished = true;
         }

@@ -50,7 +50,10 @@ pub fn check(operation_id: &str, body: &Value) -> Result<(), Violation> {
             });
         }
     };
-    rules.fields.iter().try_for_each(|rule| rule.check(object.get(rule.name)))
+    rules
+        .fields
+        .iter()
+        .try_for_each(|rule| rule.check(object.get(rule.name)))
 }
 
 impl FieldRule {
@@ -63,7 +66,9 @@ impl FieldRule {
 
     fn check(&self, value: Option<&Value>) -> Result<(), Violation> {
         let value = match value {
-            None | Some(Value::Null) if self.required => return Err(self.violation("is required".into())),
+            None | Some(Value::Null) if self.required => {
+                return Err(self.violation("is required".into()));
+            }
             None | Some(Value::Null) => return Ok(()),
             Some(v) => v,
         };
@@ -71,7 +76,8 @@ impl FieldRule {
             let Some(n) = value.as_i64() else {
                 return Err(self.violation(format!("must be an integer (got {value})")));
             };
-            let out_of_range = self.minimum.is_some_and(|min| n < min) || self.maximum.is_some_and(|max| n > max);
+            let out_of_range =
+                self.minimum.is_some_and(|min| n < min) || self.maximum.is_some_and(|max| n > max);
             if out_of_range {
                 let range = match (self.minimum, self.maximum) {
                     (Some(min), Some(max)) => format!("between {min} and {max}"),
@@ -88,14 +94,20 @@ impl FieldRule {
                 return Err(self.violation(if chars == 0 {
                     "must not be empty".into()
                 } else {
-                    format!("must be at least {} characters", self.min_length.unwrap_or_default())
+                    format!(
+                        "must be at least {} characters",
+                        self.min_length.unwrap_or_default()
+                    )
                 }));
             }
             if let Some(max) = self.max_length.filter(|max| chars > *max) {
                 return Err(self.violation(format!("must be at most {max} characters")));
             }
             if !self.one_of.is_empty() && !self.one_of.contains(&s.as_str()) {
-                return Err(self.violation(format!("must be one of {} (got {s:?})", self.one_of.join(", "))));
+                return Err(self.violation(format!(
+                    "must be one of {} (got {s:?})",
+                    self.one_of.join(", ")
+                )));
             }
             if self.date_time && chrono::DateTime::parse_from_rfc3339(s).is_err() {
                 return Err(self.violation(format!("must be an RFC 3339 date-time (got {s:?})")));

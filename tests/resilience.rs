@@ -14,8 +14,14 @@ use ingo_sandbox::{FaultKind, FaultRule, SandboxConfig};
 
 const INTENTS: &str = "/payment-intent/program/all";
 
-async fn one_page(client: &ingo_banking::Client) -> Result<ingo_banking::types::ListPaymentIntentsResponse, Error> {
-    client.list_payment_intents().body_map(|b| b.per_page(20)).call().await
+async fn one_page(
+    client: &ingo_banking::Client,
+) -> Result<ingo_banking::types::ListPaymentIntentsResponse, Error> {
+    client
+        .list_payment_intents()
+        .body_map(|b| b.per_page(20))
+        .call()
+        .await
 }
 
 #[tokio::test]
@@ -38,35 +44,60 @@ async fn transient_faults_end_in_success_with_every_attempt_freshly_signed() {
             .timeout(Duration::from_millis(1500))
             .build()
             .unwrap();
-        let page = one_page(&client).await.unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        let page = one_page(&client)
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
         assert_eq!(page.data.unwrap().items.len(), 20, "{fault:?}");
         let log = sandbox.requests();
         // A delayed request whose client gave up is not logged by the sandbox.
-        let logged = if matches!(fault.kind, FaultKind::Delay(_)) { 1 } else { 3 };
-        assert_eq!(log.len(), logged, "{fault:?}: two faulted attempts then success: {log:?}");
-        assert!(log.iter().all(|r| r.signature_verified && r.auth_failure.is_none()), "{fault:?}: {log:?}");
+        let logged = if matches!(fault.kind, FaultKind::Delay(_)) {
+            1
+        } else {
+            3
+        };
+        assert_eq!(
+            log.len(),
+            logged,
+            "{fault:?}: two faulted attempts then success: {log:?}"
+        );
+        assert!(
+            log.iter()
+                .all(|r| r.signature_verified && r.auth_failure.is_none()),
+            "{fault:?}: {log:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
     let sandbox = common::sandbox();
-    sandbox.faults().add(FaultRule::status(429, Some("1")).first(1));
+    sandbox
+        .faults()
+        .add(FaultRule::status(429, Some("1")).first(1));
     let client = common::client(&sandbox);
     let started = Instant::now();
     one_page(&client).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn rate_limit_that_outlasts_the_budget_is_a_typed_error() {
     let sandbox = common::sandbox();
     sandbox.faults().add(FaultRule::status(429, Some("7")));
-    let retry = RetryPolicy { deadline: Duration::from_secs(3), ..common::fast_retries() };
+    let retry = RetryPolicy {
+        deadline: Duration::from_secs(3),
+        ..common::fast_retries()
+    };
     let client = common::client_with(&sandbox, ApiKeyPlacement::Header, retry);
     let started = Instant::now();
     match one_page(&client).await {
-        Err(Error::RateLimited { retry_after, .. }) => assert_eq!(retry_after, Some(Duration::from_secs(7))),
+        Err(Error::RateLimited { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(7)))
+        }
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -75,9 +106,16 @@ async fn rate_limit_that_outlasts_the_budget_is_a_typed_error() {
 #[tokio::test]
 async fn permanent_faults_end_in_their_typed_error_inside_the_deadline() {
     let deadline = Duration::from_secs(10);
-    let cases: Vec<(FaultRule, fn(&Error) -> bool)> = vec![
+    type Expect = fn(&Error) -> bool;
+    let cases: Vec<(FaultRule, Expect)> = vec![
         (FaultRule::new(FaultKind::MalformedJson), |e| {
-            matches!(e, Error::UndecodableResponse { status: Some(200), .. })
+            matches!(
+                e,
+                Error::UndecodableResponse {
+                    status: Some(200),
+                    ..
+                }
+            )
         }),
         (FaultRule::new(FaultKind::TruncatedBody), |e| {
             matches!(e, Error::Transport(_) | Error::UndecodableResponse { .. })
@@ -85,38 +123,59 @@ async fn permanent_faults_end_in_their_typed_error_inside_the_deadline() {
         (FaultRule::new(FaultKind::DropConnection), |e| {
             matches!(e, Error::Transport(_) | Error::UndecodableResponse { .. })
         }),
-        (FaultRule::new(FaultKind::HtmlErrorPage { code: 502 }), |e| {
-            matches!(e, Error::UndecodableResponse { status: Some(502), content_type: Some(ct), excerpt, .. }
+        (
+            FaultRule::new(FaultKind::HtmlErrorPage { code: 502 }),
+            |e| {
+                matches!(e, Error::UndecodableResponse { status: Some(502), content_type: Some(ct), excerpt, .. }
                 if ct.starts_with("text/html") && excerpt.contains("<"))
+            },
+        ),
+        (FaultRule::status(400, None), |e| {
+            matches!(e, Error::Api { status: 400, .. })
         }),
-        (FaultRule::status(400, None), |e| matches!(e, Error::Api { status: 400, .. })),
-        (FaultRule::status(404, None), |e| matches!(e, Error::Api { status: 404, .. })),
-        (FaultRule::status(500, None), |e| matches!(e, Error::Api { status: 500, .. })),
+        (FaultRule::status(404, None), |e| {
+            matches!(e, Error::Api { status: 404, .. })
+        }),
+        (FaultRule::status(500, None), |e| {
+            matches!(e, Error::Api { status: 500, .. })
+        }),
     ];
     for (fault, expected) in cases {
         let sandbox = common::sandbox();
         sandbox.faults().add(fault.clone());
-        let retry = RetryPolicy { deadline, ..common::fast_retries() };
+        let retry = RetryPolicy {
+            deadline,
+            ..common::fast_retries()
+        };
         let client = common::client_with(&sandbox, ApiKeyPlacement::Header, retry);
         let started = Instant::now();
         let error = one_page(&client).await.expect_err("a fault must surface");
         assert!(expected(&error), "{fault:?} gave {error:?}");
         assert!(!error.to_string().is_empty());
-        assert!(started.elapsed() < deadline + Duration::from_secs(1), "{fault:?} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < deadline + Duration::from_secs(1),
+            "{fault:?} took {:?}",
+            started.elapsed()
+        );
     }
 }
 
 #[tokio::test]
 async fn unknown_enum_values_and_extra_fields_do_not_break_a_page() {
     let sandbox = common::sandbox();
-    sandbox.faults().add(FaultRule::new(FaultKind::UnknownEnumValue));
+    sandbox
+        .faults()
+        .add(FaultRule::new(FaultKind::UnknownEnumValue));
     sandbox.faults().add(FaultRule::new(FaultKind::ExtraFields));
     let client = common::client(&sandbox);
     let items = one_page(&client).await.unwrap().data.unwrap().items;
     assert_eq!(items.len(), 20, "the rest of the page is intact");
     let unknown: Vec<_> = items.iter().filter(|pi| !pi.status.is_known()).collect();
     assert_eq!(unknown.len(), 1);
-    assert_eq!(unknown[0].status, PaymentIntentStatus::Unknown("under_review".into()));
+    assert_eq!(
+        unknown[0].status,
+        PaymentIntentStatus::Unknown("under_review".into())
+    );
     assert_eq!(unknown[0].status.to_string(), "under_review");
 }
 
@@ -138,12 +197,20 @@ async fn clock_skew_of_ten_minutes_is_corrected_after_at_most_one_rejection() {
         let sandbox = common::sandbox();
         sandbox.set_clock_offset(offset);
         let client = common::client(&sandbox);
-        one_page(&client).await.unwrap_or_else(|e| panic!("offset {offset}: {e}"));
+        one_page(&client)
+            .await
+            .unwrap_or_else(|e| panic!("offset {offset}: {e}"));
         one_page(&client).await.unwrap();
         let log = sandbox.requests();
         let rejected: Vec<_> = log.iter().filter(|r| r.status == 401).collect();
         assert_eq!(rejected.len(), 1, "offset {offset}: {log:?}");
-        assert!(rejected[0].auth_failure.as_deref().unwrap_or_default().contains("x-date"));
+        assert!(
+            rejected[0]
+                .auth_failure
+                .as_deref()
+                .unwrap_or_default()
+                .contains("x-date")
+        );
         assert_eq!(log.len(), 3, "one rejection, then both calls pass");
     }
 }
@@ -153,16 +220,31 @@ async fn a_server_repeating_a_page_stops_the_walk_with_an_error() {
     let sandbox = common::sandbox();
     sandbox.faults().add(FaultRule::new(FaultKind::RepeatPage));
     let client = common::client(&sandbox);
-    let result: Result<Vec<_>, _> = client.list_payment_intents().body_map(|b| b.per_page(50)).items().try_collect().await;
-    assert!(matches!(result, Err(Error::Pagination { page: 2, .. })), "{result:?}");
+    let result: Result<Vec<_>, _> = client
+        .list_payment_intents()
+        .body_map(|b| b.per_page(50))
+        .items()
+        .try_collect()
+        .await;
+    assert!(
+        matches!(result, Err(Error::Pagination { page: 2, .. })),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_walk_over_100_000_payment_intents_yields_each_id_once() {
-    let sandbox = common::sandbox_with(SandboxConfig { payment_intents: 100_000, ..Default::default() });
+    let sandbox = common::sandbox_with(SandboxConfig {
+        payment_intents: 100_000,
+        ..Default::default()
+    });
     let client = common::client(&sandbox);
     let mut ids = HashSet::with_capacity(100_000);
-    let mut pages = client.list_payment_intents().body_map(|b| b.per_page(500)).pages().prefetch(true);
+    let mut pages = client
+        .list_payment_intents()
+        .body_map(|b| b.per_page(500))
+        .pages()
+        .prefetch(true);
     let mut largest_page = 0;
     while let Some(page) = pages.try_next().await.unwrap() {
         largest_page = largest_page.max(page.items.len());
@@ -180,7 +262,10 @@ async fn wrong_secret_is_unauthorized_and_no_secret_is_ever_shown() {
     let wrong_secret = "definitely-wrong-secret-4242";
     let client = ingo_banking::Client::builder()
         .base_url(sandbox.base_url())
-        .credentials(ingo_banking::Credentials::new(&creds.api_key, &creds.hmac_username, wrong_secret).unwrap())
+        .credentials(
+            ingo_banking::Credentials::new(&creds.api_key, &creds.hmac_username, wrong_secret)
+                .unwrap(),
+        )
         .retry_policy(common::fast_retries())
         .build()
         .unwrap();
@@ -195,11 +280,22 @@ async fn wrong_secret_is_unauthorized_and_no_secret_is_ever_shown() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let error = one_page(&client).await.expect_err("wrong secret");
-    assert!(matches!(&error, Error::Unauthorized { status: 401, message } if message.contains("signature")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Unauthorized { status: 401, message } if message.contains("signature")),
+        "{error:?}"
+    );
 
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("ingo request attempt"), "the attempt is logged: {logs}");
-    let shown = [format!("{error}"), format!("{error:?}"), format!("{client:?}"), logs];
+    assert!(
+        logs.contains("ingo request attempt"),
+        "the attempt is logged: {logs}"
+    );
+    let shown = [
+        format!("{error}"),
+        format!("{error:?}"),
+        format!("{client:?}"),
+        logs,
+    ];
     for text in &shown {
         for secret in [wrong_secret, creds.api_key.as_str()] {
             assert!(!text.contains(secret), "a secret leaked into: {text}");
@@ -226,6 +322,9 @@ async fn missing_api_key_and_plain_http_to_a_remote_host_are_refused() {
         .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Configuration(ref m) if m.contains("https")), "{err}");
+    assert!(
+        matches!(err, Error::Configuration(ref m) if m.contains("https")),
+        "{err}"
+    );
     assert!(ingo_banking::Credentials::new("", "u", "s").is_err());
 }

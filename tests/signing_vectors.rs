@@ -60,11 +60,25 @@ const VECTORS: &[Vector] = &[
 fn signer_matches_independently_computed_vectors() {
     for v in VECTORS {
         let credentials = Credentials::new("any-key", "integration-user", v.secret).unwrap();
-        let signed = signing::sign("POST", v.path, v.body.as_bytes(), example_date(), &credentials);
+        let signed = signing::sign(
+            "POST",
+            v.path,
+            v.body.as_bytes(),
+            example_date(),
+            &credentials,
+        );
         assert_eq!(signed.x_date, "Fri, 17 Jan 2020 19:59:29 GMT");
         assert_eq!(signed.content_type, "application/json");
-        assert_eq!(signed.content_sha512, v.sha512, "content-sha512 of {}", v.body);
-        assert_eq!(signed.content_length, v.length, "content-length of {}", v.body);
+        assert_eq!(
+            signed.content_sha512, v.sha512,
+            "content-sha512 of {}",
+            v.body
+        );
+        assert_eq!(
+            signed.content_length, v.length,
+            "content-length of {}",
+            v.body
+        );
         assert_eq!(
             signed.authorization,
             format!(
@@ -77,7 +91,13 @@ fn signer_matches_independently_computed_vectors() {
 
 #[test]
 fn signing_string_has_the_documented_lines_and_no_trailing_newline() {
-    let s = signing::signing_string("POST", "/api/v4/business/customers/get-all", "Fri, 17 Jan 2020 19:59:29 GMT", "abc=", 2);
+    let s = signing::signing_string(
+        "POST",
+        "/api/v4/business/customers/get-all",
+        "Fri, 17 Jan 2020 19:59:29 GMT",
+        "abc=",
+        2,
+    );
     assert_eq!(
         s,
         "POST /api/v4/business/customers/get-all HTTP/1.1\nx-date: Fri, 17 Jan 2020 19:59:29 GMT\n\
@@ -89,6 +109,12 @@ fn signing_string_has_the_documented_lines_and_no_trailing_newline() {
 fn signed_headers_debug_hides_the_signature() {
     let credentials = Credentials::new("k", "u", "s").unwrap();
     let signed = signing::sign("POST", "/x", b"{}", example_date(), &credentials);
-    let signature = signed.authorization.rsplit("signature=").next().unwrap().trim_matches('"').to_string();
+    let signature = signed
+        .authorization
+        .rsplit("signature=")
+        .next()
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
     assert!(!format!("{signed:?}").contains(&signature));
 }

@@ -34,7 +34,10 @@ pub fn add_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), St
         .ok_or("progenitor's output has no `types` module")?;
     for e in enums {
         let name = format_ident!("{}", e.name);
-        let doc = e.description.clone().unwrap_or_else(|| format!("`{}` as the API sends it.", e.name));
+        let doc = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}` as the API sends it.", e.name));
         let variants = e.values.iter().map(|v| {
             let ident = variant_ident(v);
             quote!(#ident => #v)
@@ -98,9 +101,22 @@ pub fn client_extras(ops: &[Operation]) -> Result<TokenStream, String> {
         let (id, method, p) = (&op.id, &op.method, &op.path);
         let summary = op.summary.clone().unwrap_or_default();
         let list = op.paging.is_some();
-        quote!(crate::OperationDescriptor { id: #id, method: #method, path: #p, summary: #summary, paginated: #list })
+        let fields = op.body_fields.iter().map(|f| &f.name);
+        let required = op
+            .body_fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| &f.name);
+        quote!(crate::OperationDescriptor {
+            id: #id, method: #method, path: #p, summary: #summary, paginated: #list,
+            fields: &[#(#fields),*], required: &[#(#required),*],
+        })
     });
-    let impls = ops.iter().map(operation_impl).collect::<Result<Vec<_>, _>>()?;
+    let impls = ops
+        .iter()
+        .map(operation_impl)
+        .collect::<Result<Vec<_>, _>>()?;
+    let json_arms = ops.iter().map(json_arm).collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
         /// The request constraints of every operation, read from the spec.
         pub(crate) const REQUEST_RULES: &[crate::validate::OperationRules] = &[#(#rules),*];
@@ -109,6 +125,46 @@ pub fn client_extras(ops: &[Operation]) -> Result<TokenStream, String> {
         pub const OPERATIONS: &[crate::OperationDescriptor] = &[#(#descriptors),*];
 
         #(#impls)*
+
+        impl Client {
+            /// Call any operation of the spec by its `operationId`, with a JSON
+            /// body, and get the response as JSON (for tools that do not know
+            /// the operations at compile time, like the CLI).
+            pub async fn call_json(
+                &self,
+                operation_id: &str,
+                body: ::serde_json::Value,
+            ) -> Result<::serde_json::Value, crate::Error> {
+                match operation_id {
+                    #(#json_arms)*
+                    other => Err(crate::Error::InvalidRequest {
+                        field: "operation".into(),
+                        reason: format!("`{other}` is not an operation of the spec"),
+                    }),
+                }
+            }
+        }
+    })
+}
+
+fn json_arm(op: &Operation) -> Result<TokenStream, String> {
+    let id = &op.id;
+    let method = format_ident!("{}", op.id);
+    let call = match &op.body_type {
+        Some(body) => {
+            let body = path(&format!("types::{body}"))?;
+            quote! {
+                let body: #body = crate::operation::decode_body(body)?;
+                crate::Operation::call(self.#method().body(body)).await?
+            }
+        }
+        None => quote!(crate::Operation::call(self.#method()).await?),
+    };
+    Ok(quote! {
+        #id => {
+            let response = { #call };
+            crate::operation::encode_response(&response)
+        }
     })
 }
 
@@ -118,7 +174,10 @@ fn operation_impl(op: &Operation) -> Result<TokenStream, String> {
     let response = path(&format!("types::{}", op.response_type))?;
     let error = path(&op.error_type)?;
     let envelope = if op.enveloped {
-        quote!(Some((crate::operation::AsText::as_text(&response.status), crate::operation::AsText::as_text(&response.message))))
+        quote!(Some((
+            crate::operation::AsText::as_text(&response.status),
+            crate::operation::AsText::as_text(&response.message)
+        )))
     } else {
         quote!(None)
     };

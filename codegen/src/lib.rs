@@ -59,8 +59,8 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
         problem,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let mut openapi: openapiv3::OpenAPI =
-        serde_yaml::from_str(&text).map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
+    let mut openapi: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+        .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
     if !openapi.openapi.starts_with("3.0") {
         return Err(fail(format!(
             "`openapi: {}` is not supported; progenitor reads OpenAPI 3.0.x",
@@ -100,7 +100,12 @@ pub fn settings(spec: &LoadedSpec) -> progenitor::GenerationSettings {
         settings.with_replacement(
             name,
             "::rust_decimal::Decimal",
-            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr, progenitor::TypeImpl::Default].into_iter(),
+            [
+                progenitor::TypeImpl::Display,
+                progenitor::TypeImpl::FromStr,
+                progenitor::TypeImpl::Default,
+            ]
+            .into_iter(),
         );
     }
     settings
@@ -112,10 +117,11 @@ pub fn generate_client(spec: &LoadedSpec) -> Result<String, SpecError> {
         path: spec.path.clone(),
         problem,
     };
-    let mut generator = progenitor::Generator::new(&settings(spec));
-    let tokens = generator
-        .generate_tokens(&spec.openapi)
-        .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
+    let tokens = without_panics(|| {
+        progenitor::Generator::new(&settings(spec)).generate_tokens(&spec.openapi)
+    })
+    .map_err(|panic| fail(format!("progenitor cannot generate a client: {panic}")))?
+    .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
     extras::add_open_enums(&mut file, &spec.open_enums).map_err(fail)?;
@@ -131,12 +137,32 @@ pub fn generate_cli(spec: &LoadedSpec, crate_name: &str) -> Result<String, SpecE
         path: spec.path.clone(),
         problem,
     };
-    let mut generator = progenitor::Generator::new(&settings(spec));
-    let tokens = generator
-        .cli(&spec.openapi, crate_name)
-        .map_err(|e| fail(format!("progenitor cannot generate the CLI: {e}")))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| fail(format!("generated CLI does not parse: {e}")))?;
+    let tokens = without_panics(|| {
+        progenitor::Generator::new(&settings(spec)).cli(&spec.openapi, crate_name)
+    })
+    .map_err(|panic| fail(format!("progenitor cannot generate the CLI: {panic}")))?
+    .map_err(|e| fail(format!("progenitor cannot generate the CLI: {e}")))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| fail(format!("generated CLI does not parse: {e}")))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// Run `f`, turning a panic inside the generator (progenitor and typify
+/// assert on some shapes they do not support) into its message, so the build
+/// fails with the spec's name instead of a backtrace.
+fn without_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an internal error".to_string());
+        format!("a shape in the spec it does not support ({message})")
+    })
 }
 
 /// Write `contents` to `out_dir/name`, or exit the build script with a message

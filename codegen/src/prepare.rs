@@ -56,7 +56,10 @@ pub fn prepare(spec: &mut OpenAPI) -> Result<Prepared, String> {
             decimals.push(name.clone());
         }
     }
-    Ok(Prepared { open_enums, decimals })
+    Ok(Prepared {
+        open_enums,
+        decimals,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -81,19 +84,29 @@ fn ref_name(reference: &str) -> Option<&str> {
 fn root_refs(spec: &OpenAPI, side: Side) -> Vec<String> {
     let mut out = Vec::new();
     let mut add = |schema: &Option<ReferenceOr<Schema>>| match schema {
-        Some(ReferenceOr::Reference { reference }) => out.extend(ref_name(reference).map(String::from)),
+        Some(ReferenceOr::Reference { reference }) => {
+            out.extend(ref_name(reference).map(String::from))
+        }
         Some(ReferenceOr::Item(item)) => out.extend(refs_of(item)),
         None => {}
     };
     for (_, _, op) in spec.operations() {
         match side {
             Side::Request => {
-                if let Some(body) = op.request_body.as_ref().and_then(|b| crate::spec::body_item(spec, b)) {
+                if let Some(body) = op
+                    .request_body
+                    .as_ref()
+                    .and_then(|b| crate::spec::body_item(spec, b))
+                {
                     body.content.values().for_each(|m| add(&m.schema));
                 }
             }
             Side::Response => {
-                let responses = op.responses.responses.values().chain(op.responses.default.iter());
+                let responses = op
+                    .responses
+                    .responses
+                    .values()
+                    .chain(op.responses.default.iter());
                 for response in responses {
                     if let Some(response) = crate::spec::response_item(spec, response) {
                         response.content.values().for_each(|m| add(&m.schema));
@@ -123,16 +136,18 @@ fn refs_of(schema: &Schema) -> Vec<String> {
             }
         }
         SchemaKind::Type(Type::Array(a)) => a.items.iter().for_each(|i| visit(&boxed(i))),
-        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
-            v.iter().for_each(&mut visit)
-        }
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => v.iter().for_each(&mut visit),
         SchemaKind::Not { not } => visit(not),
         _ => {}
     }
     let mut names = Vec::new();
     for r in out {
         match r {
-            ReferenceOr::Reference { reference } => names.extend(ref_name(&reference).map(String::from)),
+            ReferenceOr::Reference { reference } => {
+                names.extend(ref_name(&reference).map(String::from))
+            }
             ReferenceOr::Item(inner) => names.extend(refs_of(&inner)),
         }
     }

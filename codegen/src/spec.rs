@@ -1,6 +1,8 @@
 //! What the extras need to know about each operation, read from the spec.
 
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
 
 use crate::prepare::pascal;
 
@@ -76,7 +78,10 @@ fn resolve_boxed<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<Box<Schema>>) -> Opti
 }
 
 /// A response, following a `$ref` into `components.responses`.
-pub(crate) fn response_item<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<openapiv3::Response>) -> Option<&'a openapiv3::Response> {
+pub(crate) fn response_item<'a>(
+    spec: &'a OpenAPI,
+    r: &'a ReferenceOr<openapiv3::Response>,
+) -> Option<&'a openapiv3::Response> {
     match r {
         ReferenceOr::Item(item) => Some(item),
         ReferenceOr::Reference { reference } => {
@@ -95,7 +100,11 @@ pub(crate) fn body_item<'a>(
         ReferenceOr::Item(item) => Some(item),
         ReferenceOr::Reference { reference } => {
             let name = reference.strip_prefix("#/components/requestBodies/")?;
-            spec.components.as_ref()?.request_bodies.get(name)?.as_item()
+            spec.components
+                .as_ref()?
+                .request_bodies
+                .get(name)?
+                .as_item()
         }
     }
 }
@@ -125,14 +134,23 @@ fn response_type(
     filter: fn(&str) -> bool,
 ) -> Result<Option<String>, String> {
     let mut types = std::collections::BTreeSet::new();
-    let codes = op.responses.responses.iter().map(|(c, r)| (c.to_string(), r));
-    let default = op.responses.default.iter().map(|r| ("default".to_string(), r));
+    let codes = op
+        .responses
+        .responses
+        .iter()
+        .map(|(c, r)| (c.to_string(), r));
+    let default = op
+        .responses
+        .default
+        .iter()
+        .map(|r| ("default".to_string(), r));
     for (code, response) in codes.chain(default) {
         if !filter(&code) {
             continue;
         }
-        let response = response_item(spec, response)
-            .ok_or_else(|| format!("operation `{id}`, response {code}: its `$ref` points at no response"))?;
+        let response = response_item(spec, response).ok_or_else(|| {
+            format!("operation `{id}`, response {code}: its `$ref` points at no response")
+        })?;
         let ty = match response.content.iter().next() {
             None => "()".to_string(),
             Some((media, _)) if media != "application/json" => {
@@ -159,15 +177,16 @@ fn response_type(
 pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
     for (path, item) in &spec.paths.paths {
         if item.as_item().is_none() {
-            return Err(format!("path `{path}` is a `$ref`; write the path item inline"));
+            return Err(format!(
+                "path `{path}` is a `$ref`; write the path item inline"
+            ));
         }
     }
     let mut out = Vec::new();
     for (path, method, op) in spec.operations() {
-        let id = op
-            .operation_id
-            .clone()
-            .ok_or_else(|| format!("`{method} {path}` has no operationId; every operation needs one"))?;
+        let id = op.operation_id.clone().ok_or_else(|| {
+            format!("`{method} {path}` has no operationId; every operation needs one")
+        })?;
         let success = op
             .responses
             .responses
@@ -183,8 +202,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .unwrap_or_else(|| "()".to_string());
         let response = resolve(spec, success);
         let response_props = response.and_then(object);
-        let enveloped = response_props
-            .is_some_and(|o| o.properties.contains_key("status") && o.properties.contains_key("message"));
+        let enveloped = response_props.is_some_and(|o| {
+            o.properties.contains_key("status") && o.properties.contains_key("message")
+        });
 
         let body_ref = op
             .request_body
@@ -222,7 +242,12 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
     Ok(out)
 }
 
-fn field(spec: &OpenAPI, name: &str, required: bool, schema: &ReferenceOr<Box<Schema>>) -> RequestField {
+fn field(
+    spec: &OpenAPI,
+    name: &str,
+    required: bool,
+    schema: &ReferenceOr<Box<Schema>>,
+) -> RequestField {
     let mut f = RequestField {
         name: name.to_string(),
         required,
@@ -235,14 +260,21 @@ fn field(spec: &OpenAPI, name: &str, required: bool, schema: &ReferenceOr<Box<Sc
     match &schema.schema_kind {
         SchemaKind::Type(Type::Integer(i)) => {
             f.integer = true;
-            f.minimum = i.minimum.map(|m| if i.exclusive_minimum { m + 1 } else { m });
-            f.maximum = i.maximum.map(|m| if i.exclusive_maximum { m - 1 } else { m });
+            f.minimum = i
+                .minimum
+                .map(|m| if i.exclusive_minimum { m + 1 } else { m });
+            f.maximum = i
+                .maximum
+                .map(|m| if i.exclusive_maximum { m - 1 } else { m });
         }
         SchemaKind::Type(Type::String(s)) => {
             f.min_length = s.min_length;
             f.max_length = s.max_length;
             f.enum_values = s.enumeration.iter().flatten().cloned().collect();
-            f.date_time = matches!(s.format, VariantOrUnknownOrEmpty::Item(StringFormat::DateTime));
+            f.date_time = matches!(
+                s.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime)
+            );
         }
         _ => {}
     }
@@ -251,7 +283,11 @@ fn field(spec: &OpenAPI, name: &str, required: bool, schema: &ReferenceOr<Box<Sc
 
 /// A list operation takes `page` and `per_page` and answers with
 /// `data: {items: [..], pagination: {..}}` whose items are a named schema.
-fn paging(spec: &OpenAPI, fields: &[RequestField], response: Option<&openapiv3::ObjectType>) -> Option<Paging> {
+fn paging(
+    spec: &OpenAPI,
+    fields: &[RequestField],
+    response: Option<&openapiv3::ObjectType>,
+) -> Option<Paging> {
     let has = |n: &str| fields.iter().any(|f| f.name == n);
     if !has("page") || !has("per_page") {
         return None;

@@ -47,5 +47,9 @@ pub fn client_with(sandbox: &Sandbox, placement: ApiKeyPlacement, retry: RetryPo
 }
 
 pub fn first_business(sandbox: &Sandbox) -> (String, String) {
-    sandbox.businesses().into_iter().next().expect("sandbox has a business")
+    sandbox
+        .businesses()
+        .into_iter()
+        .next()
+        .expect("sandbox has a business")
 }

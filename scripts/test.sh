@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order a failure is cheapest to read:
+#   1. the spec validates as OpenAPI 3.0 under an independent validator
+#      (openapi-spec-validator from PyPI, installed into target/tools/ here);
+#   2. every test of the workspace (client, sandbox, CLI, doctests);
+#   3. regeneration: a copy of the spec with a third operation and a new
+#      optional field, given through INGO_SPEC, builds and is keyed and signed;
+#   4. a broken spec fails the build with a message naming the file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_python() { command -v python3 >/dev/null 2>&1; }
+skip_or_fail() {
+  if [ "${CI:-}" = "true" ]; then echo "error: $1" >&2; exit 1; fi
+  echo "SKIPPED: $1 (install python3 to run it)" >&2
+}
+
+mkdir -p target/tools
+if have_python; then
+  python3 tests/fixtures/extend_spec.py spec/ingo-banking.yaml target/extended-spec.yaml
+fi
+
+echo "==> 1. spec validation (openapi-spec-validator)"
+if have_python; then
+  venv=target/tools/spec-validator
+  if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+  fi
+  "$venv/bin/openapi-spec-validator" --schema 3.0 spec/ingo-banking.yaml target/extended-spec.yaml
+else
+  skip_or_fail "spec validation needs python3"
+fi
+
+echo "==> 2. workspace tests"
+cargo test --workspace
+
+echo "==> 3. regeneration from an extended spec (INGO_SPEC)"
+if have_python; then
+  INGO_SPEC=target/extended-spec.yaml cargo test -p ingo-banking --test every_operation
+else
+  skip_or_fail "the regeneration check needs python3 to write the extended spec"
+fi
+
+echo "==> 4. a broken spec fails the build with a message naming it"
+printf 'openapi: 3.0.3\ninfo: {title: broken, version: "1"}\npaths:\n  /a:\n    post:\n      responses: {}\n' \
+  > target/broken-spec.yaml
+if out=$(INGO_SPEC=target/broken-spec.yaml cargo build -p ingo-banking 2>&1); then
+  echo "error: the build accepted a spec without operationId" >&2; exit 1
+fi
+if ! grep -q "target/broken-spec.yaml: .*has no operationId" <<<"$out"; then
+  echo "error: the build failed without naming the spec and the problem:" >&2; echo "$out" >&2; exit 1
+fi
+echo "broken spec rejected: $(grep -m1 'ingo spec error' <<<"$out")"
+echo "all test steps passed"
