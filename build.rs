@@ -8,5 +8,9 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let spec_path = ingo_codegen::spec_path(&manifest_dir, "spec/ingo-banking.yaml");
     let spec = ingo_codegen::load(&spec_path).unwrap_or_else(|e| ingo_codegen::exit_with(&e));
-    ingo_codegen::write_or_exit(ingo_codegen::generate_client(&spec), &out_dir, "ingo_banking.rs");
+    ingo_codegen::write_or_exit(
+        ingo_codegen::generate_client(&spec),
+        &out_dir,
+        "ingo_banking.rs",
+    );
 }
