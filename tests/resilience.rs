@@ -328,3 +328,85 @@ async fn missing_api_key_and_plain_http_to_a_remote_host_are_refused() {
     );
     assert!(ingo_banking::Credentials::new("", "u", "s").is_err());
 }
+
+#[tokio::test]
+async fn a_slow_server_ends_in_timeout_inside_the_deadline() {
+    let sandbox = common::sandbox();
+    sandbox
+        .faults()
+        .add(FaultRule::new(FaultKind::Delay(Duration::from_secs(5))));
+    let client = ingo_banking::Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(common::credentials(&sandbox))
+        .retry_policy(RetryPolicy {
+            deadline: Duration::from_secs(2),
+            ..common::fast_retries()
+        })
+        .rate_limit(None)
+        .timeout(Duration::from_millis(600))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = one_page(&client).await.expect_err("too slow");
+    assert!(matches!(error, Error::Timeout), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_port_is_a_transport_error_after_retries() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = ingo_banking::Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/api/v4"))
+        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
+        .retry_policy(common::fast_retries())
+        .build()
+        .unwrap();
+    let error = one_page(&client).await.expect_err("nothing listens");
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(error.is_transient());
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed_and_carry_no_credentials_elsewhere() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The other host: records whether anything reaches it.
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere_port = elsewhere.local_addr().unwrap().port();
+    let reached = tokio::spawn(async move {
+        tokio::time::timeout(Duration::from_millis(500), elsewhere.accept())
+            .await
+            .is_ok()
+    });
+    // The API: answers every request with a redirect to the other host.
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_port = api.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut socket, _) = api.accept().await.unwrap();
+        let mut buf = vec![0u8; 8192];
+        let _ = socket.read(&mut buf).await;
+        let reply = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{elsewhere_port}/steal\r\nContent-Length: 0\r\n\r\n"
+        );
+        let _ = socket.write_all(reply.as_bytes()).await;
+    });
+    let client = ingo_banking::Client::builder()
+        .base_url(format!("http://127.0.0.1:{api_port}/api/v4"))
+        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = one_page(&client).await.expect_err("a redirect is not data");
+    assert!(
+        matches!(&error, Error::Api { status: 307, message, .. } if message.contains("not followed")),
+        "{error:?}"
+    );
+    assert!(!reached.await.unwrap(), "the client followed the redirect");
+}

@@ -1,0 +1,249 @@
+//! End to end on loopback against the sandbox: the client against a
+//! hand-written reqwest + hmac baseline sending the identical signed request
+//! (same body bytes, same headers) and decoding into plain structs.
+//! Single-request latency (p50, p99) and throughput at concurrency 1, 8, 64,
+//! pacing off. Run: `cargo bench --bench end_to_end`.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use futures::StreamExt;
+use hmac::{Hmac, Mac};
+use ingo_banking::Operation;
+use serde::Deserialize;
+use sha2::{Digest, Sha512};
+
+const LATENCY_REQUESTS: usize = 1_000;
+const THROUGHPUT_REQUESTS: usize = 2_000;
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Plain {
+    status: String,
+    message: String,
+    data: Option<PlainPage>,
+}
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainPage {
+    items: Vec<PlainIntent>,
+    pagination: serde_json::Value,
+}
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainIntent {
+    id: String,
+    amount: rust_decimal::Decimal,
+    currency: String,
+    direction: Option<String>,
+    action: Option<String>,
+    category: Option<String>,
+    status: String,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    idempotent_key: Option<String>,
+    posting_date: Option<chrono::DateTime<chrono::Utc>>,
+    metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The hand-written floor: reqwest on HTTP/1.1, signing with the primitives.
+struct Baseline {
+    http: reqwest::Client,
+    url: String,
+    path: String,
+    api_key: String,
+    user: String,
+    secret: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Baseline {
+    async fn call(&self) -> Plain {
+        let x_date = httpdate::fmt_http_date(SystemTime::now());
+        let digest = STANDARD.encode(Sha512::digest(&self.body));
+        let line = format!(
+            "POST {} HTTP/1.1\nx-date: {x_date}\ncontent-type: application/json\ncontent-sha512: {digest}\ncontent-length: {}",
+            self.path,
+            self.body.len()
+        );
+        let mut mac = Hmac::<Sha512>::new_from_slice(&self.secret).expect("any key length");
+        mac.update(line.as_bytes());
+        let signature = STANDARD.encode(mac.finalize().into_bytes());
+        let authorization = format!(
+            "hmac username=\"{}\", algorithm=\"hmac-sha512\", headers=\"request-line x-date content-type content-sha512 content-length\", signature=\"{signature}\"",
+            self.user
+        );
+        let response = self
+            .http
+            .post(&self.url)
+            .header("accept", "application/json")
+            .header("api_key", &self.api_key)
+            .header("x-date", x_date)
+            .header("content-type", "application/json")
+            .header("content-sha512", digest)
+            .header("content-length", self.body.len())
+            .header("authorization", authorization)
+            .body(self.body.clone())
+            .send()
+            .await
+            .expect("baseline request");
+        assert!(
+            response.status().is_success(),
+            "baseline rejected: {}",
+            response.status()
+        );
+        let bytes = response.bytes().await.expect("body");
+        serde_json::from_slice(&bytes).expect("decodes")
+    }
+}
+
+async fn client_call(client: &ingo_banking::Client) {
+    let r = client
+        .list_payment_intents()
+        .body_map(|b| b.per_page(10))
+        .call()
+        .await
+        .expect("client request");
+    assert_eq!(r.data.map(|d| d.items.len()), Some(10));
+}
+
+async fn latency<F: std::future::Future<Output = ()>>(
+    mut f: impl FnMut() -> F,
+) -> (Duration, Duration) {
+    for _ in 0..50 {
+        f().await;
+    }
+    let mut times = Vec::with_capacity(LATENCY_REQUESTS);
+    for _ in 0..LATENCY_REQUESTS {
+        let t = Instant::now();
+        f().await;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (
+        support::percentile(&times, 0.5),
+        support::percentile(&times, 0.99),
+    )
+}
+
+async fn throughput<F: std::future::Future<Output = ()>>(
+    concurrency: usize,
+    f: impl Fn() -> F,
+) -> f64 {
+    let t = Instant::now();
+    futures::stream::iter(0..THROUGHPUT_REQUESTS)
+        .map(|_| f())
+        .buffer_unordered(concurrency)
+        .collect::<Vec<()>>()
+        .await;
+    THROUGHPUT_REQUESTS as f64 / t.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let sandbox = ingo_sandbox::Sandbox::start().expect("sandbox");
+    let c = sandbox.credentials().clone();
+    let client = ingo_banking::Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(
+            ingo_banking::Credentials::new(&c.api_key, &c.hmac_username, &c.hmac_secret)
+                .expect("creds"),
+        )
+        .rate_limit(None)
+        .build()
+        .expect("client");
+    // The identical body bytes the client sends.
+    let body: ingo_banking::types::ListPaymentIntentsRequest =
+        ingo_banking::types::ListPaymentIntentsRequest::builder()
+            .per_page(10)
+            .try_into()
+            .expect("body");
+    let baseline = Arc::new(Baseline {
+        http: reqwest::Client::builder()
+            .http1_only()
+            .build()
+            .expect("reqwest"),
+        url: format!("{}/payment-intent/program/all", sandbox.base_url()),
+        path: url::Url::parse(sandbox.base_url())
+            .expect("url")
+            .path()
+            .to_string()
+            + "/payment-intent/program/all",
+        api_key: c.api_key.clone(),
+        user: c.hmac_username.clone(),
+        secret: c.hmac_secret.as_bytes().to_vec(),
+        body: serde_json::to_vec(&body).expect("json"),
+    });
+    let _ = <ingo_banking::builder::ListPaymentIntents as Operation>::ID;
+
+    println!(
+        "end-to-end benchmark on {} (loopback, sandbox in-process, pacing off)",
+        support::machine()
+    );
+    // Alternate the two, twice, so drift in the machine's load hits both alike.
+    let (mut client_lat, mut base_lat) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        base_lat.push(
+            latency(|| {
+                let b = baseline.clone();
+                async move {
+                    b.call().await;
+                }
+            })
+            .await,
+        );
+        client_lat.push(latency(|| client_call(&client)).await);
+    }
+    let best = |v: &[(Duration, Duration)]| v.iter().copied().min().unwrap_or_default();
+    let (cp50, cp99) = best(&client_lat);
+    let (bp50, bp99) = best(&base_lat);
+    println!("latency ({LATENCY_REQUESTS} sequential requests, best of 2 runs)");
+    println!(
+        "  client   p50 {:>8.1} µs   p99 {:>8.1} µs",
+        cp50.as_secs_f64() * 1e6,
+        cp99.as_secs_f64() * 1e6
+    );
+    println!(
+        "  baseline p50 {:>8.1} µs   p99 {:>8.1} µs",
+        bp50.as_secs_f64() * 1e6,
+        bp99.as_secs_f64() * 1e6
+    );
+    println!(
+        "  ratio    p50 {:.3}   p99 {:.3}",
+        cp50.as_secs_f64() / bp50.as_secs_f64(),
+        cp99.as_secs_f64() / bp99.as_secs_f64()
+    );
+    println!("throughput ({THROUGHPUT_REQUESTS} requests, best of 2 runs, requests/s)");
+    for concurrency in [1usize, 8, 64] {
+        let (mut cl, mut bl) = (0f64, 0f64);
+        for _ in 0..2 {
+            bl = bl.max(
+                throughput(concurrency, || {
+                    let b = baseline.clone();
+                    async move {
+                        b.call().await;
+                    }
+                })
+                .await,
+            );
+            cl = cl.max(throughput(concurrency, || client_call(&client)).await);
+        }
+        println!(
+            "  c={concurrency:<3} client {cl:>9.0}   baseline {bl:>9.0}   ratio {:.3}",
+            cl / bl
+        );
+    }
+    let verified = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.signature_verified && r.status == 200)
+        .count();
+    println!(
+        "sandbox verified {verified} of {} requests",
+        sandbox.requests().len()
+    );
+}
