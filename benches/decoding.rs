@@ -9,49 +9,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use ingo_banking::ListOperation;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Plain {
-    status: String,
-    message: String,
-    data: Option<PlainPage>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainPage {
-    items: Vec<PlainIntent>,
-    pagination: PlainPagination,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainPagination {
-    page: i64,
-    per_page: i64,
-    total: i64,
-    sort: Option<String>,
-    search: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainIntent {
-    id: String,
-    amount: rust_decimal::Decimal,
-    currency: String,
-    direction: Option<String>,
-    action: Option<String>,
-    category: Option<String>,
-    status: String,
-    entity_type: Option<String>,
-    entity_id: Option<String>,
-    idempotent_key: Option<String>,
-    posting_date: Option<chrono::DateTime<chrono::Utc>>,
-    metadata: serde_json::Map<String, serde_json::Value>,
-}
+use support::plain::Plain;
 
 #[tokio::main]
 async fn main() {

@@ -14,41 +14,11 @@ use base64::engine::general_purpose::STANDARD;
 use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use ingo_banking::Operation;
-use serde::Deserialize;
+use support::plain::Plain;
 use sha2::{Digest, Sha512};
 
 const LATENCY_REQUESTS: usize = 1_000;
 const THROUGHPUT_REQUESTS: usize = 2_000;
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Plain {
-    status: String,
-    message: String,
-    data: Option<PlainPage>,
-}
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainPage {
-    items: Vec<PlainIntent>,
-    pagination: serde_json::Value,
-}
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainIntent {
-    id: String,
-    amount: rust_decimal::Decimal,
-    currency: String,
-    direction: Option<String>,
-    action: Option<String>,
-    category: Option<String>,
-    status: String,
-    entity_type: Option<String>,
-    entity_id: Option<String>,
-    idempotent_key: Option<String>,
-    posting_date: Option<chrono::DateTime<chrono::Utc>>,
-    metadata: serde_json::Map<String, serde_json::Value>,
-}
 
 /// The hand-written floor: reqwest on HTTP/1.1, signing with the primitives.
 struct Baseline {

@@ -1,6 +1,8 @@
 //! Timing helpers shared by the benchmarks: figures are printed, never asserted.
 #![allow(dead_code)]
 
+pub mod plain;
+
 use std::time::{Duration, Instant};
 
 /// Run `f` repeatedly for about `budget` after a warm-up; return ns per call
