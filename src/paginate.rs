@@ -7,7 +7,7 @@
 //! the previous one ends the walk with [`Error::Pagination`] instead of
 //! looping forever.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -26,14 +26,22 @@ pub struct Page<T> {
 
 type Fetched<T> = Result<(Vec<T>, PageInfo), Error>;
 
+/// Requests a prefetching walk keeps out at once: the page being fetched and
+/// decoded, and the one after it, which the server prepares meanwhile.
+const PREFETCH_WINDOW: usize = 2;
+
 /// A stream of pages; see [`ListOperation::pages`].
 pub struct Pages<'a, Op: ListOperation<'a>> {
     op: Op,
     prefetch: bool,
-    /// The page the next fetch asks for.
+    /// The page the next request asks for.
     next_page: u64,
-    fetching: Option<(u64, BoxFuture<'a, Fetched<Op::Item>>)>,
-    fetched: Option<(u64, Fetched<Op::Item>)>,
+    /// The last page, once a response has said how many items there are.
+    last_page: Option<u64>,
+    /// Requests sent, oldest first. Only the oldest is polled to completion,
+    /// so at most one decoded page waits in `ready` beside the caller's.
+    in_flight: VecDeque<(u64, BoxFuture<'a, Fetched<Op::Item>>)>,
+    ready: Option<(u64, Fetched<Op::Item>)>,
     previous_ids: HashSet<String>,
     finished: bool,
 }
@@ -44,21 +52,23 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             op,
             prefetch: false,
             next_page: 1,
-            fetching: None,
-            fetched: None,
+            last_page: None,
+            in_flight: VecDeque::new(),
+            ready: None,
             previous_ids: HashSet::new(),
             finished: false,
         }
     }
 
-    /// Request the next page while the caller works on the current one.
+    /// Keep the next page's request going while the caller works on the
+    /// current one (the walk then holds the current page and at most one more).
     pub fn prefetch(mut self, on: bool) -> Self {
         self.prefetch = on;
         self
     }
 
-    /// Start fetching `next_page` and poll it once, so the request goes out.
-    fn start_fetch(&mut self, cx: &mut Context<'_>) {
+    /// Send the request for `next_page`: its first poll puts it on the wire.
+    fn send_next(&mut self, cx: &mut Context<'_>) {
         let page = self.next_page;
         self.next_page += 1;
         let request = self.op.clone().with_page(page);
@@ -72,27 +82,56 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             })
         });
         match future.as_mut().poll(cx) {
-            Poll::Ready(result) => self.fetched = Some((page, result)),
-            Poll::Pending => self.fetching = Some((page, future)),
+            // Only possible for the oldest request (e.g. an error before any I/O).
+            Poll::Ready(result) if self.in_flight.is_empty() && self.ready.is_none() => {
+                self.ready = Some((page, result))
+            }
+            Poll::Ready(result) => self
+                .in_flight
+                .push_back((page, Box::pin(std::future::ready(result)))),
+            Poll::Pending => self.in_flight.push_back((page, future)),
         }
     }
 
-    /// Move the in-flight fetch forward; called on every poll of the walk.
+    /// With prefetch on, keep the window of requests full, up to the last page.
+    fn top_up(&mut self, cx: &mut Context<'_>) {
+        if !self.prefetch || self.finished {
+            return;
+        }
+        let window = if self.last_page.is_some() {
+            PREFETCH_WINDOW
+        } else {
+            1
+        };
+        while self.in_flight.len() + usize::from(self.ready.is_some()) < window
+            && self.last_page.is_none_or(|last| self.next_page <= last)
+        {
+            self.send_next(cx);
+        }
+    }
+
+    /// Move the oldest request forward while there is room for its page.
     fn drive(&mut self, cx: &mut Context<'_>) {
-        if let Some((page, future)) = self.fetching.as_mut()
+        if self.ready.is_some() {
+            return;
+        }
+        if let Some((page, future)) = self.in_flight.front_mut()
             && let Poll::Ready(result) = future.as_mut().poll(cx)
         {
-            self.fetched = Some((*page, result));
-            self.fetching = None;
+            self.ready = Some((*page, result));
+            self.in_flight.pop_front();
         }
     }
 
     /// Turn a fetched page into what the walk yields, deciding whether to go on.
     fn accept(&mut self, page: u64, fetched: Fetched<Op::Item>) -> Result<Page<Op::Item>, Error> {
-        let (items, mut info) = fetched.inspect_err(|_| self.finished = true)?;
+        let (items, mut info) = fetched.inspect_err(|_| self.finish())?;
         let received = items.len() as u64;
         if info.per_page == 0 {
             info.per_page = received;
+        }
+        if let (Some(total), true) = (info.total, info.per_page > 0) {
+            self.last_page = Some(total.div_ceil(info.per_page).max(1));
         }
         let mut ids = HashSet::with_capacity(items.len());
         let mut repeated = 0u64;
@@ -108,7 +147,7 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             })
             .collect();
         if received > 0 && repeated == received && page > 1 {
-            self.finished = true;
+            self.finish();
             return Err(Error::Pagination {
                 page,
                 reason: format!(
@@ -122,36 +161,32 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             .total
             .is_some_and(|t| page.saturating_mul(info.per_page) >= t);
         if received == 0 || received < info.per_page || reached_total {
-            self.finished = true;
+            self.finish();
         }
         Ok(Page { items, info })
     }
 
+    /// Stop: drop requests for pages past the end.
+    fn finish(&mut self) {
+        self.finished = true;
+        self.in_flight.clear();
+        self.ready = None;
+    }
+
     fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<Op::Item>, Error>>> {
         self.drive(cx);
-        if let Some((page, fetched)) = self.fetched.take() {
-            let result = self.accept(page, fetched);
-            if self.prefetch && !self.finished {
-                self.start_fetch(cx);
-            }
-            return Poll::Ready(Some(result));
+        if self.ready.is_none() && self.in_flight.is_empty() && !self.finished {
+            self.send_next(cx);
+            self.drive(cx);
         }
-        if self.fetching.is_some() {
-            return Poll::Pending;
-        }
-        if self.finished {
-            return Poll::Ready(None);
-        }
-        self.start_fetch(cx);
-        self.drive(cx);
-        match self.fetched.take() {
+        match self.ready.take() {
             Some((page, fetched)) => {
                 let result = self.accept(page, fetched);
-                if self.prefetch && !self.finished {
-                    self.start_fetch(cx);
-                }
+                self.top_up(cx);
+                self.drive(cx);
                 Poll::Ready(Some(result))
             }
+            None if self.in_flight.is_empty() => Poll::Ready(None),
             None => Poll::Pending,
         }
     }
@@ -195,6 +230,7 @@ impl<'a, Op: ListOperation<'a>> Stream for Items<'a, Op> {
             if let Some(item) = this.current.next() {
                 // Keep a prefetch moving while items are handed out.
                 this.pages.drive(cx);
+                this.pages.top_up(cx);
                 return Poll::Ready(Some(Ok(item)));
             }
             match this.pages.poll_page(cx) {
