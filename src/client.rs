@@ -159,6 +159,8 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
         let inner = Inner(Arc::new(Shared {
+            http: http.clone(),
+            allow_insecure_http: self.allow_insecure_http,
             credentials,
             api_key_placement: self.api_key_placement,
             retry: self.retry,
@@ -173,7 +175,7 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+pub(crate) fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     let url = url::Url::parse(base_url)
         .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
     let loopback = match url.host() {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderName, HeaderValue, RETRY_AFTER,
 };
@@ -36,6 +36,10 @@ pub enum ApiKeyPlacement {
 pub struct Inner(pub(crate) Arc<Shared>);
 
 pub(crate) struct Shared {
+    /// The HTTP client requests go through: HTTP/1.1 only, redirects off
+    /// (used instead of progenitor's, so `Client::new` cannot bypass it).
+    pub http: reqwest::Client,
+    pub allow_insecure_http: bool,
     pub credentials: Credentials,
     pub api_key_placement: ApiKeyPlacement,
     pub retry: RetryPolicy,
@@ -71,6 +75,8 @@ impl ClientHooks<Inner> for Client {
         info: &OperationInfo,
     ) -> Result<(), RawError<E>> {
         let shared = &self.inner.0;
+        crate::client::check_base_url(request.url().as_str(), shared.allow_insecure_http)
+            .map_err(|e| invalid::<E>("base_url", &e.to_string()))?;
         let body = request
             .body()
             .and_then(|b| b.as_bytes())
@@ -115,7 +121,13 @@ impl ClientHooks<Inner> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        execute(&self.inner.0, self.client(), request, info.operation_id).await
+        execute(
+            &self.inner.0,
+            &self.inner.0.http,
+            request,
+            info.operation_id,
+        )
+        .await
     }
 }
 
