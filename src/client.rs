@@ -161,6 +161,7 @@ impl ClientBuilder {
         let inner = Inner(Arc::new(Shared {
             http: http.clone(),
             allow_insecure_http: self.allow_insecure_http,
+            attempt_timeout: self.timeout,
             credentials,
             api_key_placement: self.api_key_placement,
             retry: self.retry,

@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     /// (used instead of progenitor's, so `Client::new` cannot bypass it).
     pub http: reqwest::Client,
     pub allow_insecure_http: bool,
+    /// The time one attempt may take (connect to end of body).
+    pub attempt_timeout: Duration,
     pub credentials: Credentials,
     pub api_key_placement: ApiKeyPlacement,
     pub retry: RetryPolicy,
@@ -162,10 +164,13 @@ async fn execute(
         }
         stamp_and_sign(shared, &mut this_try);
         let remaining = deadline.saturating_duration_since(Instant::now());
+        // The request's own timeout overrides reqwest's client-wide one, so
+        // it must carry the per-attempt limit too, not only the deadline.
         let per_try = this_try
             .timeout()
             .copied()
-            .map_or(remaining, |t| t.min(remaining));
+            .unwrap_or(shared.attempt_timeout)
+            .min(remaining);
         *this_try.timeout_mut() = Some(per_try);
 
         let sent = SystemTime::now();

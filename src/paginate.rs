@@ -43,6 +43,8 @@ pub struct Pages<'a, Op: ListOperation<'a>> {
     in_flight: VecDeque<(u64, BoxFuture<'a, Fetched<Op::Item>>)>,
     ready: Option<(u64, Fetched<Op::Item>)>,
     previous_ids: HashSet<String>,
+    /// The paging echo of the latest page handed out.
+    info: Option<PageInfo>,
     finished: bool,
 }
 
@@ -56,8 +58,14 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             in_flight: VecDeque::new(),
             ready: None,
             previous_ids: HashSet::new(),
+            info: None,
             finished: false,
         }
+    }
+
+    /// The paging echo (with `total`) of the latest page handed out.
+    pub fn info(&self) -> Option<PageInfo> {
+        self.info
     }
 
     /// Keep the next page's request going while the caller works on the
@@ -157,6 +165,7 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             });
         }
         self.previous_ids = ids;
+        self.info = Some(info);
         let reached_total = info
             .total
             .is_some_and(|t| page.saturating_mul(info.per_page) >= t);
@@ -218,6 +227,11 @@ impl<'a, Op: ListOperation<'a>> Items<'a, Op> {
     pub fn prefetch(mut self, on: bool) -> Self {
         self.pages = self.pages.prefetch(on);
         self
+    }
+
+    /// The paging echo (with `total`) of the page the items come from.
+    pub fn info(&self) -> Option<PageInfo> {
+        self.pages.info()
     }
 }
 

@@ -31,7 +31,6 @@ async fn transient_faults_end_in_success_with_every_attempt_freshly_signed() {
         FaultRule::status(502, None),
         FaultRule::status(504, None),
         FaultRule::status(429, Some("1")),
-        FaultRule::new(FaultKind::Delay(Duration::from_secs(3))),
     ];
     for fault in transient {
         let sandbox = common::sandbox();
@@ -66,6 +65,33 @@ async fn transient_faults_end_in_success_with_every_attempt_freshly_signed() {
             "{fault:?}: {log:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_attempt_past_its_timeout_is_abandoned_and_retried() {
+    let sandbox = common::sandbox();
+    sandbox.faults().add(
+        FaultRule::new(FaultKind::Delay(Duration::from_secs(10)))
+            .first(2)
+            .only(INTENTS),
+    );
+    let client = ingo_banking::Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(common::credentials(&sandbox))
+        .retry_policy(common::fast_retries())
+        .rate_limit(None)
+        .timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let page = one_page(&client).await.unwrap();
+    assert_eq!(page.data.unwrap().items.len(), 20);
+    // Two attempts cut at 0.8 s each, then one served at once: far below the 10 s delay.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
