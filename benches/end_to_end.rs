@@ -14,8 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use ingo_banking::Operation;
-use support::plain::Plain;
 use sha2::{Digest, Sha512};
+use support::plain::Plain;
 
 const LATENCY_REQUESTS: usize = 1_000;
 const THROUGHPUT_REQUESTS: usize = 2_000;

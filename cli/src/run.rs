@@ -1,0 +1,271 @@
+//! Running an operation: the client, one page or every page, and what fails.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::time::Duration;
+
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ingo_banking::{Client, Credentials, Error, ListOperation, Operation, RateLimit, RetryPolicy};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::args::{Connection, Invocation};
+use crate::output::{Format, Sink};
+
+/// How to present a run.
+pub struct Context {
+    pub format: Format,
+    pub all: bool,
+    /// Draw a progress bar on stderr (a terminal) while walking pages.
+    pub progress: bool,
+    pub columns: &'static [&'static str],
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The client or the API said no, or the network failed.
+    Api(Error),
+    /// The command line does not make a valid request.
+    Usage(String),
+    /// Writing the output failed.
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Api(e) => write!(f, "{e}"),
+            Failure::Usage(message) => write!(f, "{message}"),
+            Failure::Output(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl Failure {
+    /// The process exit code: 2 usage, 3 rejected, 4 unauthorized, 5 network, 6 undecodable.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Output(_) => 1,
+            Failure::Api(e) => match e {
+                Error::InvalidRequest { .. } | Error::Configuration(_) => 2,
+                Error::Api { .. } => 3,
+                Error::Unauthorized { .. } => 4,
+                Error::Transport(_) | Error::Timeout | Error::RateLimited { .. } => 5,
+                Error::UndecodableResponse { .. } | Error::Pagination { .. } => 6,
+                _ => 1,
+            },
+        }
+    }
+
+    /// Nothing to report: the reader of stdout went away (`ingo … | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Build the client and run the invocation.
+pub async fn run(invocation: &Invocation) -> Result<(), Failure> {
+    let client = client(&invocation.connection)?;
+    let format = invocation.format.unwrap_or_else(|| {
+        if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    });
+    let ctx = Context {
+        format,
+        all: invocation.all,
+        progress: invocation.all && io::stderr().is_terminal(),
+        columns: invocation.operation.columns,
+    };
+    crate::generated::dispatch(
+        &client,
+        invocation.operation.id,
+        invocation.body.clone(),
+        &ctx,
+    )
+    .await
+}
+
+fn client(connection: &Connection) -> Result<Client, Failure> {
+    let missing = |flag: &str, var: &str| {
+        Failure::Usage(format!("missing credentials: pass --{flag} or set {var}"))
+    };
+    let api_key = connection
+        .api_key
+        .as_deref()
+        .ok_or_else(|| missing("api-key", ingo_banking::ENV_API_KEY))?;
+    let username = connection
+        .hmac_username
+        .as_deref()
+        .ok_or_else(|| missing("hmac-username", ingo_banking::ENV_HMAC_USERNAME))?;
+    let secret = connection
+        .hmac_secret
+        .as_deref()
+        .ok_or_else(|| missing("hmac-secret", ingo_banking::ENV_HMAC_SECRET))?;
+    let attempts = connection.retries.saturating_add(1);
+    let mut builder = Client::builder()
+        .credentials(Credentials::new(api_key, username, secret)?)
+        .timeout(connection.timeout)
+        .connect_timeout(connection.timeout.min(Duration::from_secs(10)))
+        .retry_policy(RetryPolicy {
+            max_attempts: attempts,
+            // The client caps each attempt at what is left of the deadline
+            // (and, as of this writing, by nothing else: see the report), so
+            // the deadline is what bounds a run: every attempt its timeout.
+            deadline: connection.timeout.saturating_mul(attempts),
+            ..RetryPolicy::default()
+        })
+        .rate_limit((connection.rate_limit > 0).then(|| RateLimit {
+            max_requests: connection.rate_limit,
+            per: Duration::from_secs(1),
+        }));
+    if let Some(url) = &connection.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    Ok(builder.build()?)
+}
+
+/// Decode the flags (as JSON) into the operation's request body.
+pub fn body<T: DeserializeOwned>(body: Value) -> Result<T, Failure> {
+    serde_json::from_value(body).map_err(|e| Failure::Usage(format!("invalid request: {e}")))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, Failure> {
+    serde_json::to_value(value).map_err(|e| Failure::Output(io::Error::other(e)))
+}
+
+/// A paged list: one page, or with `--all` every page (the next one prefetched).
+pub async fn list<'a, Op>(op: Op, ctx: &Context) -> Result<(), Failure>
+where
+    Op: ListOperation<'a>,
+    Op::Item: Serialize,
+{
+    let mut sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
+    if !ctx.all {
+        let response = op.call().await?;
+        let (items, info) = Op::into_page(response).unwrap_or_default();
+        for item in &items {
+            sink.item(&to_json(item)?)?;
+        }
+        sink.finish()?;
+        if let Some(total) = info.total
+            && info.page.saturating_mul(info.per_page) < total
+            && io::stderr().is_terminal()
+        {
+            eprintln!(
+                "page {} of {} ({total} items); --page N for another page, --all for every item",
+                info.page,
+                total.div_ceil(info.per_page.max(1))
+            );
+        }
+        return Ok(());
+    }
+    // `pages()` rather than `items()` (which flattens the same walk) for the
+    // `total` each page carries, which the progress bar shows.
+    let mut pages = op.pages().prefetch(true);
+    let bar = progress_bar(ctx.progress);
+    let mut outcome = Ok(());
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                outcome = Err(Failure::Api(e));
+                break;
+            }
+        };
+        if let Some(total) = page.info.total {
+            bar.set_length(total);
+        }
+        for item in &page.items {
+            sink.item(&to_json(item)?)?;
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    // Close the output (valid JSON even when the walk stopped early); the exit code tells.
+    sink.finish()?;
+    outcome
+}
+
+/// An operation that does not page: its response, as it is.
+#[allow(
+    dead_code,
+    reason = "used by the generated dispatch when the spec has an operation that does not page"
+)]
+pub async fn single<'a, Op>(op: Op, ctx: &Context) -> Result<(), Failure>
+where
+    Op: Operation<'a>,
+    Op::Response: Serialize,
+{
+    let response = op.call().await?;
+    let sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
+    sink.single(&to_json(&response)?)?;
+    Ok(())
+}
+
+fn progress_bar(show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style =
+        ProgressStyle::with_template("{spinner} {human_pos}/{human_len} items  {rate}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} items/s", state.per_sec());
+                },
+            );
+    bar.set_style(style);
+    bar
+}
+
+/// Write the error to stderr: one line, and with `-v` the details.
+pub fn report(failure: &Failure, verbose: u8) {
+    let mut causes = Vec::new();
+    let mut source = match failure {
+        Failure::Api(e) => std::error::Error::source(e),
+        Failure::Output(e) => std::error::Error::source(e),
+        Failure::Usage(_) => None,
+    };
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let mut err = io::stderr().lock();
+    match causes.last() {
+        // The root cause (e.g. "Connection refused") says the most in one line.
+        Some(root) if verbose == 0 => {
+            let _ = writeln!(err, "ingo: error: {failure} ({root})");
+        }
+        _ => {
+            let _ = writeln!(err, "ingo: error: {failure}");
+        }
+    }
+    if verbose > 0 {
+        let _ = writeln!(err, "  exit code: {}", failure.exit_code());
+        let _ = writeln!(err, "  detail: {failure:?}");
+        for cause in &causes {
+            let _ = writeln!(err, "  caused by: {cause}");
+        }
+    }
+    let _ = err.flush();
+}
