@@ -1,0 +1,230 @@
+//! `ingo-sandbox`: a local, faithful stand-in for Ingo Payments' Banking
+//! Platform API v4 and its gateway, in the spirit of stripe-mock.
+//!
+//! * Every request is verified like the gateway does (see [`verify_request`]):
+//!   the five signed headers, the body's SHA-512, `content-length`, `x-date`
+//!   within ±300 s of the sandbox clock, the exact `Authorization` shape, the
+//!   HMAC-SHA512 signature, then the program API key. Each failed check is a
+//!   401 with its own message.
+//! * The two list operations validate their bodies (400s name the field) and
+//!   serve deterministic data computed from the seed on the fly, so a million
+//!   payment intents cost no memory.
+//! * [`Faults`] make it misbehave on purpose: status codes with
+//!   `Retry-After`, delays, dropped connections, truncated or malformed
+//!   bodies, HTML error pages, unknown enum values, extra fields, short or
+//!   repeated pages. Faults are applied only after authentication passed, so
+//!   a retrying client's every attempt is still verified and logged.
+//!
+//! ```
+//! use ingo_sandbox::{FaultKind, FaultRule, Sandbox};
+//!
+//! let sandbox = Sandbox::start()?;
+//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+//! assert!(sandbox.base_url().ends_with("/api/v4"));
+//! let key = &sandbox.credentials().api_key;
+//! assert!(!key.is_empty());
+//! // The next two calls to the payment-intents operation get a 503.
+//! sandbox.faults().add(
+//!     FaultRule::status(503, Some("1")).first(2).only("/payment-intent/program/all"),
+//! );
+//! assert!(sandbox.requests().is_empty());
+//! drop(sandbox); // stops the server and joins its thread
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod api;
+mod auth;
+mod authorization;
+mod contacts;
+mod data;
+mod faults;
+mod intents;
+mod pages;
+mod server;
+mod validate;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::thread::JoinHandle;
+
+pub use api::{CONTACTS_PATH, PAYMENT_INTENTS_PATH, RequestRecord};
+pub use auth::{
+    AuthError, MAX_CLOCK_SKEW_SECS, REQUIRED_HEADERS, SandboxCredentials, verify_api_key,
+    verify_request, verify_signature,
+};
+pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
+pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+
+/// The API key used when [`SandboxConfig::api_key`] is `None`.
+pub const DEFAULT_API_KEY: &str = "sandbox-api-key-0123456789abcdef";
+/// The HMAC username used when [`SandboxConfig::hmac_username`] is `None`.
+pub const DEFAULT_HMAC_USERNAME: &str = "sandbox-user";
+/// The HMAC secret used when [`SandboxConfig::hmac_secret`] is `None`.
+pub const DEFAULT_HMAC_SECRET: &str = "sandbox-secret-not-for-production-0123456789";
+
+/// How a sandbox is set up.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Seed of the deterministic data set.
+    pub seed: u64,
+    /// Number of users.
+    pub users: usize,
+    /// Businesses per user.
+    pub businesses_per_user: usize,
+    /// Contacts per business.
+    pub contacts_per_business: usize,
+    /// Number of payment intents (at most `u32::MAX`; computed on the fly).
+    pub payment_intents: u64,
+    /// Sandbox clock = real time + this many seconds.
+    pub clock_offset_secs: i64,
+    /// Fault rules installed at start.
+    pub faults: Vec<FaultRule>,
+    /// The API key; `None` = [`DEFAULT_API_KEY`].
+    pub api_key: Option<String>,
+    /// The HMAC username; `None` = [`DEFAULT_HMAC_USERNAME`].
+    pub hmac_username: Option<String>,
+    /// The HMAC secret; `None` = [`DEFAULT_HMAC_SECRET`].
+    pub hmac_secret: Option<String>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> SandboxConfig {
+        SandboxConfig {
+            port: 0,
+            seed: 1,
+            users: 3,
+            businesses_per_user: 2,
+            contacts_per_business: 37,
+            payment_intents: 2_500,
+            clock_offset_secs: 0,
+            faults: Vec::new(),
+            api_key: None,
+            hmac_username: None,
+            hmac_secret: None,
+        }
+    }
+}
+
+/// A running sandbox. It serves on its own thread with its own tokio
+/// runtime, so it works from sync code, from any async runtime and under a
+/// caller's paused tokio clock. Dropping it stops the server and joins the
+/// thread.
+#[derive(Debug)]
+pub struct Sandbox {
+    base_url: String,
+    state: Arc<api::State>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with [`SandboxConfig::default`] on an ephemeral port.
+    pub fn start() -> std::io::Result<Sandbox> {
+        Sandbox::start_with(SandboxConfig::default())
+    }
+
+    /// Starts a sandbox; returns once it is listening.
+    pub fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let credentials = SandboxCredentials {
+            api_key: config.api_key.unwrap_or_else(|| DEFAULT_API_KEY.to_owned()),
+            hmac_username: config
+                .hmac_username
+                .unwrap_or_else(|| DEFAULT_HMAC_USERNAME.to_owned()),
+            hmac_secret: config
+                .hmac_secret
+                .unwrap_or_else(|| DEFAULT_HMAC_SECRET.to_owned()),
+        };
+        let state = Arc::new(api::State {
+            data: data::Dataset::new(
+                config.seed,
+                config.users,
+                config.businesses_per_user,
+                config.contacts_per_business,
+                config.payment_intents,
+            ),
+            index: intents::IntentIndex::default(),
+            credentials,
+            faults: Faults::new(config.faults),
+            clock_offset_secs: AtomicI64::new(config.clock_offset_secs),
+            log: Default::default(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(4)
+            .thread_name("ingo-sandbox")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (shutdown, stop) = tokio::sync::watch::channel(false);
+        let served = Arc::clone(&state);
+        let thread = std::thread::Builder::new()
+            .name(format!("ingo-sandbox-{port}"))
+            .spawn(move || {
+                runtime.block_on(server::serve(listener, served, stop));
+                // Cancels every open connection; a handler still computing a
+                // page is given a moment, not forever.
+                runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+            })?;
+        Ok(Sandbox {
+            base_url: format!("http://127.0.0.1:{port}/api/v4"),
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/api/v4`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The credentials the sandbox accepts.
+    pub fn credentials(&self) -> &SandboxCredentials {
+        &self.state.credentials
+    }
+
+    /// The live fault rules; add or clear rules at any time.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// Sets the sandbox clock to real time + `secs` (affects the `x-date`
+    /// check and the `Date` response header).
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.state.clock_offset_secs.store(secs, Ordering::Relaxed);
+    }
+
+    /// Every request received so far (the most recent 100,000), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.records()
+    }
+
+    /// The (user_id, business_id) pairs that have contacts.
+    pub fn businesses(&self) -> Vec<(String, String)> {
+        self.state.data.businesses_with_contacts()
+    }
+
+    /// The number of payment intents served (unfiltered `total`).
+    pub fn payment_intent_count(&self) -> u64 {
+        u64::from(self.state.data.payment_intents)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! `ingo-sandbox`: run the sandbox from a shell.
+//!
+//! Prints one shell-sourceable line once listening, then serves until
+//! Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ingo_sandbox::{FaultKind, FaultRule, FaultScope, Sandbox, SandboxConfig};
+
+/// A local stand-in for Ingo Payments' Banking Platform API v4: verifies
+/// HMAC-SHA512 request signatures like the gateway, serves deterministic
+/// contacts and payment intents, and injects faults on demand.
+///
+/// Once listening it prints one line to stdout that a shell can `eval`:
+///
+///   INGO_BASE_URL=http://127.0.0.1:PORT/api/v4 INGO_API_KEY=… INGO_HMAC_USERNAME=… INGO_HMAC_SECRET=…
+#[derive(Debug, Parser)]
+#[command(name = "ingo-sandbox", version, after_long_help = FAULT_HELP)]
+struct Args {
+    /// TCP port on 127.0.0.1 (0 = pick a free one; the line printed names it)
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Seed of the deterministic data set
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of users
+    #[arg(long, default_value_t = 3)]
+    users: usize,
+    /// Businesses per user
+    #[arg(long, default_value_t = 2)]
+    businesses_per_user: usize,
+    /// Contacts per business
+    #[arg(long, default_value_t = 37)]
+    contacts_per_business: usize,
+    /// Number of payment intents (computed on the fly; millions are fine)
+    #[arg(long, default_value_t = 2_500)]
+    payment_intents: u64,
+    /// Sandbox clock = real time + SECS (may be negative)
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    clock_offset: i64,
+    /// API key to accept (default: a fixed sandbox key)
+    #[arg(long)]
+    api_key: Option<String>,
+    /// HMAC username to accept (default: a fixed sandbox username)
+    #[arg(long)]
+    hmac_username: Option<String>,
+    /// HMAC secret to accept (default: a fixed sandbox secret)
+    #[arg(long)]
+    hmac_secret: Option<String>,
+    /// Inject a fault (repeatable), KIND[:ARG]; see the list below (--help)
+    #[arg(long = "fault", value_name = "KIND[:ARG]")]
+    faults: Vec<FaultKind>,
+    /// Apply the --fault rules at most N times each
+    #[arg(long, value_name = "N")]
+    fault_first: Option<u32>,
+    /// Apply the --fault rules to every Kth matching request only
+    #[arg(long, value_name = "K")]
+    fault_every: Option<u32>,
+    /// Apply the --fault rules only to paths ending with PATH, e.g. /payment-intent/program/all
+    #[arg(long, value_name = "PATH")]
+    fault_only: Option<String>,
+}
+
+const FAULT_HELP: &str = "\
+Fault kinds for --fault (applied only after authentication passed):
+  status:CODE[:RETRY_AFTER]  answer CODE with the error envelope, e.g. status:429:2
+                             or status:503:Fri, 17 Jan 2020 19:59:29 GMT
+  delay:MILLIS               wait, then serve normally
+  drop                       send headers and half the body, then reset the connection
+  truncate                   Content-Length promises more than is sent, then close
+  malformed-json             200 with a body that is not JSON
+  html:CODE                  CODE with a text/html error page, like a proxy's 502
+  unknown-enum               one payment intent gets status under_review, direction sideways
+  extra-fields               unknown fields in the envelope, data, pagination and items
+  short-page                 fewer items than per_page although total says more
+  repeat-page                ignore the requested page and serve page 1's items
+
+Example:
+  eval \"$(ingo-sandbox --fault status:429:1 --fault-first 2 --fault-only /payment-intent/program/all)\"";
+
+/// Quotes `value` for a POSIX shell when it needs it.
+fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let scope = FaultScope {
+        operation: args.fault_only.clone(),
+        first_n: args.fault_first,
+        every_kth: args.fault_every,
+    };
+    let config = SandboxConfig {
+        port: args.port,
+        seed: args.seed,
+        users: args.users,
+        businesses_per_user: args.businesses_per_user,
+        contacts_per_business: args.contacts_per_business,
+        payment_intents: args.payment_intents,
+        clock_offset_secs: args.clock_offset,
+        faults: args
+            .faults
+            .into_iter()
+            .map(|kind| FaultRule {
+                kind,
+                scope: scope.clone(),
+            })
+            .collect(),
+        api_key: args.api_key,
+        hmac_username: args.hmac_username,
+        hmac_secret: args.hmac_secret,
+    };
+    let sandbox = match Sandbox::start_with(config) {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            eprintln!("ingo-sandbox: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let credentials = sandbox.credentials();
+    let line = format!(
+        "INGO_BASE_URL={} INGO_API_KEY={} INGO_HMAC_USERNAME={} INGO_HMAC_SECRET={}",
+        shell_quote(sandbox.base_url()),
+        shell_quote(&credentials.api_key),
+        shell_quote(&credentials.hmac_username),
+        shell_quote(&credentials.hmac_secret),
+    );
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    match wait_for_signal() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ingo-sandbox: cannot wait for signals: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Blocks until Ctrl-C or (on Unix) SIGTERM.
+fn wait_for_signal() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r,
+                _ = term.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("abc-1"), "abc-1");
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn args_parse() {
+        let args = Args::try_parse_from([
+            "ingo-sandbox",
+            "--fault",
+            "status:429:2",
+            "--fault",
+            "drop",
+            "--fault-first",
+            "3",
+            "--clock-offset",
+            "-400",
+        ]);
+        assert!(args.is_ok_and(|a| a.faults.len() == 2 && a.clock_offset == -400));
+    }
+}
