@@ -126,9 +126,8 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
         .connect_timeout(connection.timeout.min(Duration::from_secs(10)))
         .retry_policy(RetryPolicy {
             max_attempts: attempts,
-            // The client caps each attempt at what is left of the deadline
-            // (and, as of this writing, by nothing else: see the report), so
-            // the deadline is what bounds a run: every attempt its timeout.
+            // Each attempt gets `--timeout`; the whole call, its retries and
+            // their waits included, at most one timeout per attempt.
             deadline: connection.timeout.saturating_mul(attempts),
             ..RetryPolicy::default()
         })
