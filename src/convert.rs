@@ -9,9 +9,14 @@ use crate::{Error, RawError};
 
 /// The prefix the request hook gives a spec violation, so it can be read back.
 pub(crate) const INVALID_FIELD: &str = "invalid field `";
+/// The prefix the request hook gives a clock it cannot sign with.
+pub(crate) const CLOCK: &str = "clock: ";
 
 pub(crate) async fn from_raw<E: Serialize>(raw: RawError<E>, meta: ResponseMeta) -> Error {
     match raw {
+        RawError::Custom(text) if text.starts_with(CLOCK) => {
+            Error::Clock(text[CLOCK.len()..].to_string())
+        }
         RawError::InvalidRequest(text) | RawError::Custom(text) => invalid_request(&text),
         RawError::CommunicationError(e)
         | RawError::InvalidUpgrade(e)

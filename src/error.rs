@@ -21,6 +21,10 @@ pub enum Error {
     #[error("client configuration: {0}")]
     Configuration(String),
 
+    /// The clock (corrected for the server's) gives a date `X-Date` cannot carry; nothing was sent.
+    #[error("clock: {0}")]
+    Clock(String),
+
     /// The gateway refused the credentials or the signature (HTTP 401/403).
     #[error(
         "unauthorized (HTTP {status}): {message}; check INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET and the host clock"

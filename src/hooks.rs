@@ -13,7 +13,7 @@ use reqwest::header::{
 };
 use tokio::time::Instant;
 
-use crate::convert::INVALID_FIELD;
+use crate::convert::{CLOCK, INVALID_FIELD};
 use crate::operation::{ResponseMeta, record_meta};
 use crate::pacing::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -79,6 +79,8 @@ impl ClientHooks<Inner> for Client {
         let shared = &self.inner.0;
         crate::client::check_base_url(request.url().as_str(), shared.allow_insecure_http)
             .map_err(|e| invalid::<E>("base_url", &e.to_string()))?;
+        signing::http_date(shared.skew.now())
+            .map_err(|e| RawError::Custom(format!("{CLOCK}{e}")))?;
         let body = request
             .body()
             .and_then(|b| b.as_bytes())
@@ -263,13 +265,21 @@ fn stamp_and_sign(shared: &Shared, request: &mut reqwest::Request) {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
-    let signed = signing::sign(
+    let signed = match signing::sign(
         request.method().as_str(),
         &path_and_query,
         body,
         shared.skew.now(),
         &shared.credentials,
-    );
+    ) {
+        Ok(signed) => signed,
+        // `pre` checked the clock; it moved past 9999 since. Send unsigned and
+        // let the gateway refuse it rather than panic.
+        Err(e) => {
+            tracing::warn!(error = %e, "request sent unsigned");
+            return;
+        }
+    };
     let headers = request.headers_mut();
     let values = [
         (X_DATE, signed.x_date),

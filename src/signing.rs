@@ -6,7 +6,7 @@
 //! known-answer tests in `tests/signing_vectors.rs` pin it byte for byte.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -50,6 +50,22 @@ impl fmt::Debug for SignedHeaders {
     }
 }
 
+/// 10000-01-01T00:00:00Z: the first instant an IMF-fixdate cannot write.
+const HTTP_DATE_END: Duration = Duration::from_secs(253_402_300_800);
+
+/// A date the `X-Date` header cannot carry: IMF-fixdate covers 1970 to 9999.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the date {0:?} cannot be written as an HTTP date (1970 to 9999); check the host clock")]
+pub struct DateOutOfRange(pub SystemTime);
+
+/// `date` as an IMF-fixdate (`Fri, 17 Jan 2020 19:59:29 GMT`).
+pub fn http_date(date: SystemTime) -> Result<String, DateOutOfRange> {
+    match date.duration_since(UNIX_EPOCH) {
+        Ok(since) if since < HTTP_DATE_END => Ok(httpdate::fmt_http_date(date)),
+        _ => Err(DateOutOfRange(date)),
+    }
+}
+
 /// Base64 of the raw SHA-512 digest of `body` (the `Content-sha512` value).
 pub fn content_sha512(body: &[u8]) -> String {
     STANDARD.encode(Sha512::digest(body))
@@ -79,19 +95,22 @@ pub fn signing_string(
 ///
 /// let credentials = Credentials::new("key", "user", "secret").unwrap();
 /// let date = UNIX_EPOCH + Duration::from_secs(1_579_291_169); // Fri, 17 Jan 2020 19:59:29 GMT
-/// let headers = signing::sign("POST", "/api/v4/payment-intent/program/all", b"{}", date, &credentials);
+/// let headers = signing::sign("POST", "/api/v4/payment-intent/program/all", b"{}", date, &credentials)?;
 /// assert_eq!(headers.x_date, "Fri, 17 Jan 2020 19:59:29 GMT");
 /// assert_eq!(headers.content_length, "2");
 /// assert!(headers.authorization.starts_with(r#"hmac username="user", algorithm="hmac-sha512", "#));
+/// # Ok::<(), signing::DateOutOfRange>(())
 /// ```
+///
+/// Fails only for a date outside 1970..=9999, which `X-Date` cannot carry.
 pub fn sign(
     method: &str,
     path_and_query: &str,
     body: &[u8],
     date: SystemTime,
     credentials: &Credentials,
-) -> SignedHeaders {
-    let x_date = httpdate::fmt_http_date(date);
+) -> Result<SignedHeaders, DateOutOfRange> {
+    let x_date = http_date(date)?;
     let content_sha512 = content_sha512(body);
     let line = signing_string(method, path_and_query, &x_date, &content_sha512, body.len());
     let signature = hmac_sha512_base64(credentials.hmac_secret(), line.as_bytes());
@@ -99,13 +118,13 @@ pub fn sign(
         "hmac username=\"{}\", algorithm=\"hmac-sha512\", headers=\"{SIGNED_HEADERS}\", signature=\"{signature}\"",
         credentials.hmac_username()
     );
-    SignedHeaders {
+    Ok(SignedHeaders {
         x_date,
         content_type: CONTENT_TYPE,
         content_sha512,
         content_length: body.len().to_string(),
         authorization,
-    }
+    })
 }
 
 /// Base64 of the raw HMAC-SHA512 of `message` keyed with `key`.

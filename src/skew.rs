@@ -36,8 +36,11 @@ impl ClockSkew {
         let estimate = server_ms - local_ms;
         let previous = self.offset_ms.load(Ordering::Relaxed);
         let moved = estimate.abs_diff(previous);
-        // The `Date` header's one-second resolution makes small moves noise.
-        if moved > 1_000 {
+        // The `Date` header's one-second resolution makes small moves noise;
+        // and a `Date` that would put our clock where `X-Date` cannot follow
+        // (before 1970, after 9999) is not adopted.
+        let signable = crate::signing::http_date(shift(SystemTime::now(), estimate)).is_ok();
+        if moved > 1_000 && signable {
             self.offset_ms.store(estimate, Ordering::Relaxed);
         }
         Some(Duration::from_millis(moved))

@@ -436,3 +436,44 @@ async fn redirects_are_never_followed_and_carry_no_credentials_elsewhere() {
     );
     assert!(!reached.await.unwrap(), "the client followed the redirect");
 }
+
+#[tokio::test]
+async fn an_absurd_server_date_is_not_adopted_and_nothing_panics() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that answers 401 with a `Date` no `X-Date` can follow.
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = api.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = api.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let body = r#"{"status":"error","message":"x-date skew"}"#;
+                    let reply = format!(
+                        "HTTP/1.1 401 Unauthorized\r\nDate: Fri, 31 Dec 9999 23:59:59 GMT\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let client = ingo_banking::Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/api/v4"))
+        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
+        .retry_policy(common::fast_retries())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let error = one_page(&client).await.expect_err("always 401");
+        assert!(
+            matches!(error, Error::Unauthorized { status: 401, .. }),
+            "{error:?}"
+        );
+    }
+}

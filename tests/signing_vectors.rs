@@ -66,7 +66,8 @@ fn signer_matches_independently_computed_vectors() {
             v.body.as_bytes(),
             example_date(),
             &credentials,
-        );
+        )
+        .unwrap();
         assert_eq!(signed.x_date, "Fri, 17 Jan 2020 19:59:29 GMT");
         assert_eq!(signed.content_type, "application/json");
         assert_eq!(
@@ -108,7 +109,7 @@ fn signing_string_has_the_documented_lines_and_no_trailing_newline() {
 #[test]
 fn signed_headers_debug_hides_the_signature() {
     let credentials = Credentials::new("k", "u", "s").unwrap();
-    let signed = signing::sign("POST", "/x", b"{}", example_date(), &credentials);
+    let signed = signing::sign("POST", "/x", b"{}", example_date(), &credentials).unwrap();
     let signature = signed
         .authorization
         .rsplit("signature=")

@@ -121,7 +121,10 @@ impl State {
         } else {
             real.checked_sub(Duration::from_secs(offset.unsigned_abs()))
         };
-        shifted.unwrap_or(real)
+        // Keep the clock where an HTTP date can show it (1970 to 9999), so a
+        // wild offset cannot make formatting the `Date` header panic.
+        let last = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+        shifted.unwrap_or(real).clamp(SystemTime::UNIX_EPOCH, last)
     }
 
     pub fn record(&self, record: RequestRecord) {
