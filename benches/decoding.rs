@@ -7,36 +7,41 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
-use futures::TryStreamExt;
-use ingo_banking::ListOperation;
+use std::time::SystemTime;
 use support::plain::Plain;
 
 #[tokio::main]
 async fn main() {
-    // A real 500-item page, as the sandbox serves it.
+    // A real 500-item page, byte for byte as the sandbox serves it.
     let sandbox = ingo_sandbox::Sandbox::start().expect("sandbox");
     let c = sandbox.credentials();
-    let client = ingo_banking::Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(
-            ingo_banking::Credentials::new(&c.api_key, &c.hmac_username, &c.hmac_secret)
-                .expect("creds"),
-        )
-        .build()
-        .expect("client");
-    let page = client
-        .list_payment_intents()
-        .body_map(|b| b.per_page(500))
-        .pages()
-        .try_next()
+    let credentials = ingo_banking::Credentials::new(&c.api_key, &c.hmac_username, &c.hmac_secret)
+        .expect("creds");
+    let url = format!("{}/payment-intent/program/all", sandbox.base_url());
+    let path = url::Url::parse(&url).expect("url").path().to_string();
+    let request = br#"{"per_page":500}"#;
+    let signed =
+        ingo_banking::signing::sign("POST", &path, request, SystemTime::now(), &credentials)
+            .expect("sign");
+    let body = reqwest::Client::new()
+        .post(&url)
+        .header("api_key", &c.api_key)
+        .header("x-date", signed.x_date)
+        .header("content-type", signed.content_type)
+        .header("content-sha512", signed.content_sha512)
+        .header("authorization", signed.authorization)
+        .body(request.to_vec())
+        .send()
         .await
-        .expect("page")
-        .expect("one page");
-    let body = serde_json::to_vec(&serde_json::json!({
-        "status": "success", "message": "operation completed",
-        "data": {"items": page.items, "pagination": {"page": 1, "per_page": 500, "total": 2500, "sort": "created_at:desc", "search": null}}
-    }))
-    .expect("json");
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    let items = serde_json::from_slice::<ingo_banking::types::ListPaymentIntentsResponse>(&body)
+        .expect("a page")
+        .data
+        .map_or(0, |d| d.items.len());
+    assert_eq!(items, 500);
 
     let budget = Duration::from_secs(3);
     let client_ns = support::ns_per_call(budget, || {

@@ -28,17 +28,19 @@ struct Baseline {
     api_key: String,
     user: String,
     secret: Vec<u8>,
-    body: Vec<u8>,
+    body: ingo_banking::types::ListPaymentIntentsRequest,
 }
 
 impl Baseline {
     async fn call(&self) -> Plain {
+        // The identical body bytes the client sends, serialized per call as the client does.
+        let body = serde_json::to_vec(&self.body).expect("json");
         let x_date = httpdate::fmt_http_date(SystemTime::now());
-        let digest = STANDARD.encode(Sha512::digest(&self.body));
+        let digest = STANDARD.encode(Sha512::digest(&body));
         let line = format!(
             "POST {} HTTP/1.1\nx-date: {x_date}\ncontent-type: application/json\ncontent-sha512: {digest}\ncontent-length: {}",
             self.path,
-            self.body.len()
+            body.len()
         );
         let mut mac = Hmac::<Sha512>::new_from_slice(&self.secret).expect("any key length");
         mac.update(line.as_bytes());
@@ -55,9 +57,9 @@ impl Baseline {
             .header("x-date", x_date)
             .header("content-type", "application/json")
             .header("content-sha512", digest)
-            .header("content-length", self.body.len())
+            .header("content-length", body.len())
             .header("authorization", authorization)
-            .body(self.body.clone())
+            .body(body)
             .send()
             .await
             .expect("baseline request");
@@ -126,7 +128,6 @@ async fn main() {
         .rate_limit(None)
         .build()
         .expect("client");
-    // The identical body bytes the client sends.
     let body: ingo_banking::types::ListPaymentIntentsRequest =
         ingo_banking::types::ListPaymentIntentsRequest::builder()
             .per_page(10)
@@ -146,7 +147,7 @@ async fn main() {
         api_key: c.api_key.clone(),
         user: c.hmac_username.clone(),
         secret: c.hmac_secret.as_bytes().to_vec(),
-        body: serde_json::to_vec(&body).expect("json"),
+        body,
     });
     let _ = <ingo_banking::builder::ListPaymentIntents as Operation>::ID;
 
@@ -154,44 +155,43 @@ async fn main() {
         "end-to-end benchmark on {} (loopback, sandbox in-process, pacing off)",
         support::machine()
     );
-    // Alternate the two, twice, so drift in the machine's load hits both alike.
-    let (mut client_lat, mut base_lat) = (Vec::new(), Vec::new());
-    for _ in 0..2 {
-        base_lat.push(
-            latency(|| {
-                let b = baseline.clone();
-                async move {
-                    b.call().await;
-                }
-            })
-            .await,
-        );
-        client_lat.push(latency(|| client_call(&client)).await);
+    // Alternate the two, ROUNDS times, and compare medians, so drift in the
+    // machine's load (a shared VM) hits both alike.
+    let rounds: usize = std::env::var("E2E_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (mut c50, mut c99, mut b50, mut b99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let (p50, p99) = latency(|| {
+            let b = baseline.clone();
+            async move {
+                b.call().await;
+            }
+        })
+        .await;
+        b50.push(p50.as_secs_f64() * 1e6);
+        b99.push(p99.as_secs_f64() * 1e6);
+        let (p50, p99) = latency(|| client_call(&client)).await;
+        c50.push(p50.as_secs_f64() * 1e6);
+        c99.push(p99.as_secs_f64() * 1e6);
     }
-    let best = |v: &[(Duration, Duration)]| v.iter().copied().min().unwrap_or_default();
-    let (cp50, cp99) = best(&client_lat);
-    let (bp50, bp99) = best(&base_lat);
-    println!("latency ({LATENCY_REQUESTS} sequential requests, best of 2 runs)");
+    let (c50, c99, b50, b99) = (median(c50), median(c99), median(b50), median(b99));
+    println!("latency ({LATENCY_REQUESTS} sequential requests per run, median of {rounds} runs)");
+    println!("  client   p50 {c50:>8.1} µs   p99 {c99:>8.1} µs");
+    println!("  baseline p50 {b50:>8.1} µs   p99 {b99:>8.1} µs");
+    println!("  ratio    p50 {:.3}   p99 {:.3}", c50 / b50, c99 / b99);
     println!(
-        "  client   p50 {:>8.1} µs   p99 {:>8.1} µs",
-        cp50.as_secs_f64() * 1e6,
-        cp99.as_secs_f64() * 1e6
+        "throughput ({THROUGHPUT_REQUESTS} requests per run, median of {rounds} runs, requests/s)"
     );
-    println!(
-        "  baseline p50 {:>8.1} µs   p99 {:>8.1} µs",
-        bp50.as_secs_f64() * 1e6,
-        bp99.as_secs_f64() * 1e6
-    );
-    println!(
-        "  ratio    p50 {:.3}   p99 {:.3}",
-        cp50.as_secs_f64() / bp50.as_secs_f64(),
-        cp99.as_secs_f64() / bp99.as_secs_f64()
-    );
-    println!("throughput ({THROUGHPUT_REQUESTS} requests, best of 2 runs, requests/s)");
     for concurrency in [1usize, 8, 64] {
-        let (mut cl, mut bl) = (0f64, 0f64);
-        for _ in 0..2 {
-            bl = bl.max(
+        let (mut cl, mut bl) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            bl.push(
                 throughput(concurrency, || {
                     let b = baseline.clone();
                     async move {
@@ -200,8 +200,9 @@ async fn main() {
                 })
                 .await,
             );
-            cl = cl.max(throughput(concurrency, || client_call(&client)).await);
+            cl.push(throughput(concurrency, || client_call(&client)).await);
         }
+        let (cl, bl) = (median(cl), median(bl));
         println!(
             "  c={concurrency:<3} client {cl:>9.0}   baseline {bl:>9.0}   ratio {:.3}",
             cl / bl

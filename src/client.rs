@@ -176,9 +176,15 @@ impl ClientBuilder {
     }
 }
 
-pub(crate) fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     let url = url::Url::parse(base_url)
         .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
+    check_url(&url, allow_insecure_http)
+}
+
+/// HTTPS, or plain HTTP to loopback (or when explicitly allowed).
+pub(crate) fn check_url(url: &url::Url, allow_insecure_http: bool) -> Result<(), Error> {
+    let base_url = url.as_str();
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -77,7 +77,7 @@ impl ClientHooks<Inner> for Client {
         info: &OperationInfo,
     ) -> Result<(), RawError<E>> {
         let shared = &self.inner.0;
-        crate::client::check_base_url(request.url().as_str(), shared.allow_insecure_http)
+        crate::client::check_url(request.url(), shared.allow_insecure_http)
             .map_err(|e| invalid::<E>("base_url", &e.to_string()))?;
         signing::http_date(shared.skew.now())
             .map_err(|e| RawError::Custom(format!("{CLOCK}{e}")))?;

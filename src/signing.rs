@@ -58,11 +58,18 @@ const HTTP_DATE_END: Duration = Duration::from_secs(253_402_300_800);
 #[error("the date {0:?} cannot be written as an HTTP date (1970 to 9999); check the host clock")]
 pub struct DateOutOfRange(pub SystemTime);
 
+/// Whether `X-Date` can carry `date` (1970 to 9999).
+pub fn is_signable(date: SystemTime) -> bool {
+    date.duration_since(UNIX_EPOCH)
+        .is_ok_and(|since| since < HTTP_DATE_END)
+}
+
 /// `date` as an IMF-fixdate (`Fri, 17 Jan 2020 19:59:29 GMT`).
 pub fn http_date(date: SystemTime) -> Result<String, DateOutOfRange> {
-    match date.duration_since(UNIX_EPOCH) {
-        Ok(since) if since < HTTP_DATE_END => Ok(httpdate::fmt_http_date(date)),
-        _ => Err(DateOutOfRange(date)),
+    if is_signable(date) {
+        Ok(httpdate::fmt_http_date(date))
+    } else {
+        Err(DateOutOfRange(date))
     }
 }
 

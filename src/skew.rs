@@ -39,7 +39,7 @@ impl ClockSkew {
         // The `Date` header's one-second resolution makes small moves noise;
         // and a `Date` that would put our clock where `X-Date` cannot follow
         // (before 1970, after 9999) is not adopted.
-        let signable = crate::signing::http_date(shift(SystemTime::now(), estimate)).is_ok();
+        let signable = crate::signing::is_signable(shift(SystemTime::now(), estimate));
         if moved > 1_000 && signable {
             self.offset_ms.store(estimate, Ordering::Relaxed);
         }

@@ -43,5 +43,6 @@ pub struct PlainIntent {
     pub entity_id: Option<String>,
     pub idempotent_key: Option<String>,
     pub posting_date: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
