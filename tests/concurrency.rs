@@ -74,3 +74,37 @@ async fn a_thousand_concurrent_calls_from_one_client_all_verify() {
         );
     }
 }
+
+/// Pacing through the real client: a burst of 16 concurrent calls under a
+/// limit of 5 per 200 ms cannot finish before three more windows have begun.
+/// (A lower bound only: a slow machine can only make it longer. The exact
+/// 5-per-window property is checked under tokio's paused clock in
+/// `src/pacing.rs`, where no network is involved.)
+#[tokio::test]
+async fn a_burst_through_the_client_is_paced() {
+    let sandbox = common::sandbox();
+    let client = ingo_banking::Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(common::credentials(&sandbox))
+        .rate_limit(Some(ingo_banking::RateLimit {
+            max_requests: 5,
+            per: std::time::Duration::from_millis(200),
+        }))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let results = futures::future::join_all((0..16).map(|_| {
+        client
+            .list_payment_intents()
+            .body_map(|b| b.per_page(1))
+            .call()
+    }))
+    .await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sandbox.requests().len(), 16);
+}
