@@ -94,6 +94,9 @@ impl ClientHooks<Inner> for Client {
         crate::validate::check(info.operation_id, &json)
             .map_err(|v| invalid(&v.field, &v.reason))?;
 
+        // progenitor adds `api-version: <spec version>`; Ingo documents no such
+        // header, so send only what the reference page lists.
+        request.headers_mut().remove("api-version");
         let api_key = shared.credentials.api_key();
         match shared.api_key_placement {
             ApiKeyPlacement::Header => {
