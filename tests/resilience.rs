@@ -35,11 +35,7 @@ async fn transient_faults_end_in_success_with_every_attempt_freshly_signed() {
     for fault in transient {
         let sandbox = common::sandbox();
         sandbox.faults().add(fault.clone().first(2).only(INTENTS));
-        let client = ingo_banking::Client::builder()
-            .base_url(sandbox.base_url())
-            .credentials(common::credentials(&sandbox))
-            .retry_policy(common::fast_retries())
-            .rate_limit(None)
+        let client = common::builder(&sandbox)
             .timeout(Duration::from_millis(1500))
             .build()
             .unwrap();
@@ -75,11 +71,7 @@ async fn an_attempt_past_its_timeout_is_abandoned_and_retried() {
             .first(2)
             .only(INTENTS),
     );
-    let client = ingo_banking::Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(common::credentials(&sandbox))
-        .retry_policy(common::fast_retries())
-        .rate_limit(None)
+    let client = common::builder(&sandbox)
         .timeout(Duration::from_millis(800))
         .build()
         .unwrap();
@@ -361,14 +353,11 @@ async fn a_slow_server_ends_in_timeout_inside_the_deadline() {
     sandbox
         .faults()
         .add(FaultRule::new(FaultKind::Delay(Duration::from_secs(5))));
-    let client = ingo_banking::Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(common::credentials(&sandbox))
+    let client = common::builder(&sandbox)
         .retry_policy(RetryPolicy {
             deadline: Duration::from_secs(2),
             ..common::fast_retries()
         })
-        .rate_limit(None)
         .timeout(Duration::from_millis(600))
         .build()
         .unwrap();
@@ -389,10 +378,7 @@ async fn a_closed_port_is_a_transport_error_after_retries() {
         .local_addr()
         .unwrap()
         .port();
-    let client = ingo_banking::Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}/api/v4"))
-        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
-        .retry_policy(common::fast_retries())
+    let client = common::builder_for(format!("http://127.0.0.1:{port}/api/v4"))
         .build()
         .unwrap();
     let error = one_page(&client).await.expect_err("nothing listens");
@@ -423,9 +409,7 @@ async fn redirects_are_never_followed_and_carry_no_credentials_elsewhere() {
         );
         let _ = socket.write_all(reply.as_bytes()).await;
     });
-    let client = ingo_banking::Client::builder()
-        .base_url(format!("http://127.0.0.1:{api_port}/api/v4"))
-        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
+    let client = common::builder_for(format!("http://127.0.0.1:{api_port}/api/v4"))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
@@ -463,10 +447,7 @@ async fn an_absurd_server_date_is_not_adopted_and_nothing_panics() {
             });
         }
     });
-    let client = ingo_banking::Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}/api/v4"))
-        .credentials(ingo_banking::Credentials::new("k", "u", "s").unwrap())
-        .retry_policy(common::fast_retries())
+    let client = common::builder_for(format!("http://127.0.0.1:{port}/api/v4"))
         .build()
         .unwrap();
     for _ in 0..2 {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ingo_banking::{ApiKeyPlacement, Client, Credentials, RateLimit, RetryPolicy};
+use ingo_banking::{ApiKeyPlacement, Client, ClientBuilder, Credentials, RateLimit, RetryPolicy};
 use ingo_sandbox::{Sandbox, SandboxConfig};
 
 pub fn sandbox() -> Sandbox {
@@ -30,17 +30,31 @@ pub fn fast_retries() -> RetryPolicy {
     }
 }
 
+/// A builder for `sandbox`: its credentials, fast retries, no pacing.
+pub fn builder(sandbox: &Sandbox) -> ClientBuilder {
+    Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(credentials(sandbox))
+        .retry_policy(fast_retries())
+        .rate_limit(None::<RateLimit>)
+}
+
+/// A builder for a hand-rolled server at `url`, with throwaway credentials.
+pub fn builder_for(url: String) -> ClientBuilder {
+    Client::builder()
+        .base_url(url)
+        .credentials(Credentials::new("k", "u", "s").expect("valid credentials"))
+        .retry_policy(fast_retries())
+}
+
 pub fn client(sandbox: &Sandbox) -> Client {
     client_with(sandbox, ApiKeyPlacement::Header, fast_retries())
 }
 
 pub fn client_with(sandbox: &Sandbox, placement: ApiKeyPlacement, retry: RetryPolicy) -> Client {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials(credentials(sandbox))
+    builder(sandbox)
         .api_key_placement(placement)
         .retry_policy(retry)
-        .rate_limit(None::<RateLimit>)
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client builds")
