@@ -158,7 +158,12 @@ impl ClientBuilder {
             .user_agent(concat!("ingo-banking-rust/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
+        // `Credentials::new` admits only printable ASCII, which a header can carry.
+        let mut api_key_header = reqwest::header::HeaderValue::from_str(credentials.api_key())
+            .map_err(|_| Error::Configuration("the api key cannot be sent as a header".into()))?;
+        api_key_header.set_sensitive(true);
         let inner = Inner(Arc::new(Shared {
+            api_key_header,
             http: http.clone(),
             allow_insecure_http: self.allow_insecure_http,
             attempt_timeout: self.timeout,

@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     /// The time one attempt may take (connect to end of body).
     pub attempt_timeout: Duration,
     pub credentials: Credentials,
+    /// The api key as a (sensitive) header value, built once.
+    pub api_key_header: HeaderValue,
     pub api_key_placement: ApiKeyPlacement,
     pub retry: RetryPolicy,
     pub pacer: Option<Pacer>,
@@ -79,8 +81,11 @@ impl ClientHooks<Inner> for Client {
         let shared = &self.inner.0;
         crate::client::check_url(request.url(), shared.allow_insecure_http)
             .map_err(|e| invalid::<E>("base_url", &e.to_string()))?;
-        signing::http_date(shared.skew.now())
-            .map_err(|e| RawError::Custom(format!("{CLOCK}{e}")))?;
+        let now = shared.skew.now();
+        if !signing::is_signable(now) {
+            let e = signing::DateOutOfRange(now);
+            return Err(RawError::Custom(format!("{CLOCK}{e}")));
+        }
         let body = request
             .body()
             .and_then(|b| b.as_bytes())
@@ -100,11 +105,9 @@ impl ClientHooks<Inner> for Client {
         let api_key = shared.credentials.api_key();
         match shared.api_key_placement {
             ApiKeyPlacement::Header => {
-                let mut value = HeaderValue::from_str(api_key).map_err(|_| {
-                    invalid::<E>("api_key", "contains characters a header cannot carry")
-                })?;
-                value.set_sensitive(true);
-                request.headers_mut().insert(API_KEY, value);
+                request
+                    .headers_mut()
+                    .insert(API_KEY, shared.api_key_header.clone());
             }
             ApiKeyPlacement::BodyField => {
                 if json.is_null() {
