@@ -76,7 +76,7 @@ impl Baseline {
 async fn client_call(client: &ingo_banking::Client) {
     let r = client
         .list_payment_intents()
-        .body_map(|b| b.per_page(10))
+        .per_page(10)
         .call()
         .await
         .expect("client request");

@@ -31,7 +31,7 @@ async fn child(variant: &str) {
     let client = client_from_env();
     let t = Instant::now();
     let mut count = 0u64;
-    let request = client.list_payment_intents().body_map(|b| b.per_page(500));
+    let request = client.list_payment_intents().per_page(500);
     match variant {
         "stream" | "stream-prefetch" => {
             let mut items = request.items().prefetch(variant == "stream-prefetch");

@@ -38,11 +38,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("sandbox has no businesses")?;
     let contacts = client
         .list_contacts()
-        .body_map(|b| {
-            b.user_id(user_id.as_str())
-                .business_id(business_id.as_str())
-                .per_page(5)
-        })
+        .user_id(user_id.as_str())
+        .business_id(business_id.as_str())
+        .per_page(5)
         .call()
         .await?;
     let data = contacts.data.ok_or("no data in the contacts response")?;
@@ -74,12 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every debit payment intent, across all pages, lazily, with prefetch.
     let intents: Vec<PaymentIntent> = client
         .list_payment_intents()
-        .body_map(|b| {
-            b.payment_direction(Some(
-                types::ListPaymentIntentsRequestPaymentDirection::Debit,
-            ))
-            .per_page(100)
-        })
+        .payment_direction(types::ListPaymentIntentsRequestPaymentDirection::Debit)
+        .per_page(100)
         .items()
         .prefetch(true)
         .try_collect()

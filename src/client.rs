@@ -35,7 +35,11 @@ impl Environment {
 
 /// Builds a [`Client`]. Defaults are safe in production: Ingo's sandbox unless
 /// told otherwise, 10 s to connect, 30 s per attempt, 4 attempts within 60 s,
-/// at most 5 requests per second, HTTPS only (loopback excepted), no redirects.
+/// at most 5 requests per second, responses up to 16 MiB, HTTPS only
+/// (loopback excepted), no redirects.
+///
+/// Durations above a day are taken as a day; zero durations and limits are
+/// refused by [`build`](Self::build) with [`Error::Configuration`].
 ///
 /// ```
 /// use ingo_banking::{Client, Credentials, Environment};
@@ -47,7 +51,7 @@ impl Environment {
 /// assert_eq!(client.base_url(), "https://api.banking.ingopayments.tech/api/v4");
 /// # Ok::<(), ingo_banking::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ClientBuilder {
     base_url: Option<String>,
     credentials: Option<Credentials>,
@@ -57,7 +61,18 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimit>,
     api_key_placement: ApiKeyPlacement,
     allow_insecure_http: bool,
+    max_response_bytes: u64,
+    http: Option<reqwest::ClientBuilder>,
+    proxies: Vec<reqwest::Proxy>,
+    root_certificates: Vec<reqwest::Certificate>,
 }
+
+/// The default cap on a response body: far above the largest legal page
+/// (500 items of a few hundred bytes each).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The longest any duration setting is taken to be.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -70,6 +85,10 @@ impl Default for ClientBuilder {
             rate_limit: Some(RateLimit::default()),
             api_key_placement: ApiKeyPlacement::Header,
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
+            proxies: Vec::new(),
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -136,6 +155,37 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body the client reads (default 16 MiB); a larger
+    /// one ends the call with [`Error::ResponseTooLarge`] without being buffered.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Send requests through this proxy (repeatable), e.g. a corporate one:
+    /// `reqwest::Proxy::https("http://proxy.example:3128")?`.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Trust this root certificate too (repeatable), e.g. a TLS-inspecting
+    /// proxy's: `reqwest::Certificate::from_pem(&pem)?`.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Start from your own `reqwest::ClientBuilder` (for anything not offered
+    /// here). The client's own rules are applied on top of it: HTTP/1.1 only
+    /// (the request line is signed), no redirects, the timeouts and the user
+    /// agent set on this builder.
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// Check the settings and build the client; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = self.credentials.ok_or_else(|| {
             Error::Configuration(
@@ -147,15 +197,33 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| Environment::Sandbox.base_url().to_string());
         check_base_url(&base_url, self.allow_insecure_http)?;
-        let http = reqwest::Client::builder()
+        let timeout = positive("timeout", self.timeout)?;
+        let connect_timeout = positive("connect_timeout", self.connect_timeout)?;
+        let retry = checked_policy(self.retry)?;
+        let rate_limit = self.rate_limit.map(checked_rate_limit).transpose()?;
+        if self.max_response_bytes == 0 {
+            return Err(Error::Configuration(
+                "max_response_bytes must be greater than 0".into(),
+            ));
+        }
+        let mut http = self
+            .http
+            .unwrap_or_default()
             // Only HTTP/1.1 is compiled in (no `http2` feature), so the request
             // line signed is the one sent; this states it as well.
             .http1_only()
             // A redirect would carry the signed headers elsewhere: never follow one.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(concat!("ingo-banking-rust/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .user_agent(concat!("ingo-banking-rust/", env!("CARGO_PKG_VERSION")));
+        for proxy in self.proxies {
+            http = http.proxy(proxy);
+        }
+        for certificate in self.root_certificates {
+            http = http.add_root_certificate(certificate);
+        }
+        let http = http
             .build()
             .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
         // `Credentials::new` admits only printable ASCII, which a header can carry.
@@ -166,11 +234,12 @@ impl ClientBuilder {
             api_key_header,
             http: http.clone(),
             allow_insecure_http: self.allow_insecure_http,
-            attempt_timeout: self.timeout,
+            attempt_timeout: timeout,
+            max_response_bytes: self.max_response_bytes,
             credentials,
             api_key_placement: self.api_key_placement,
-            retry: self.retry,
-            pacer: self.rate_limit.map(Pacer::new),
+            retry,
+            pacer: rate_limit.map(Pacer::new),
             skew: ClockSkew::default(),
         }));
         Ok(Client::new_with_client(
@@ -179,6 +248,43 @@ impl ClientBuilder {
             inner,
         ))
     }
+}
+
+/// A duration setting: more than zero; above a day, a day.
+fn positive(name: &str, value: Duration) -> Result<Duration, Error> {
+    if value.is_zero() {
+        return Err(Error::Configuration(format!(
+            "{name} must be greater than zero"
+        )));
+    }
+    Ok(value.min(MAX_DURATION))
+}
+
+fn checked_policy(policy: RetryPolicy) -> Result<RetryPolicy, Error> {
+    if policy.max_attempts == 0 {
+        return Err(Error::Configuration(
+            "retry policy: max_attempts counts the first attempt and must be at least 1".into(),
+        ));
+    }
+    Ok(RetryPolicy {
+        deadline: positive("retry policy deadline", policy.deadline)?,
+        base_delay: policy.base_delay.min(MAX_DURATION),
+        max_delay: policy.max_delay.min(MAX_DURATION),
+        ..policy
+    })
+}
+
+fn checked_rate_limit(limit: RateLimit) -> Result<RateLimit, Error> {
+    if limit.max_requests == 0 {
+        return Err(Error::Configuration(
+            "rate limit: max_requests must be at least 1 (use .rate_limit(None) for no pacing)"
+                .into(),
+        ));
+    }
+    Ok(RateLimit::new(
+        limit.max_requests,
+        positive("rate limit period", limit.per)?,
+    ))
 }
 
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {

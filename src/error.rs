@@ -1,13 +1,15 @@
 //! The errors a caller can match on, without parsing strings.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::validate::Violation;
 
-/// How many bytes of an undecodable body an error keeps.
-const EXCERPT_BYTES: usize = 512;
+/// How many bytes of a body an error keeps.
+pub(crate) const EXCERPT_BYTES: usize = 512;
 
-/// Everything that can go wrong calling the API. Display texts say what to do.
+/// Everything that can go wrong calling the API. Display texts say what to do,
+/// and name the request id the server gave, for Ingo support.
 ///
 /// No variant ever carries the api key or the HMAC secret.
 #[derive(Debug, thiserror::Error)]
@@ -15,9 +17,14 @@ const EXCERPT_BYTES: usize = 512;
 pub enum Error {
     /// The request breaks a constraint of the spec; nothing was sent.
     #[error("invalid request: `{field}` {reason}; fix the value and call again (nothing was sent)")]
-    InvalidRequest { field: String, reason: String },
+    InvalidRequest {
+        /// The body field at fault, as the spec names it (`body` for the body as a whole).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
-    /// The client is misconfigured (base URL, credentials); nothing was sent.
+    /// The client is misconfigured (base URL, credentials, limits); nothing was sent.
     #[error("client configuration: {0}")]
     Configuration(String),
 
@@ -27,55 +34,117 @@ pub enum Error {
 
     /// The gateway refused the credentials or the signature (HTTP 401/403).
     #[error(
-        "unauthorized (HTTP {status}): {message}; check INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET and the host clock"
+        "unauthorized (HTTP {status}): {message}; check INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET and the host clock{}",
+        RequestId(request_id)
     )]
-    Unauthorized { status: u16, message: String },
-
-    /// Too many requests (HTTP 429) and the retry budget ran out.
-    #[error("rate limited by the API (HTTP 429){}: slow down or lower the client's rate limit", retry_after_text(.retry_after))]
-    RateLimited {
-        retry_after: Option<Duration>,
-        message: String,
-    },
-
-    /// The API answered with an error status, or a 2xx whose envelope status is not `success`.
-    #[error("the API rejected the request (HTTP {status}): {message}")]
-    Api {
+    Unauthorized {
+        /// 401 or 403.
         status: u16,
+        /// The gateway's message.
         message: String,
-        /// The error envelope as sent, when there was one.
-        envelope: Option<serde_json::Value>,
+        /// The response's `X-Kong-Request-Id` or `X-Request-Id`.
+        request_id: Option<String>,
     },
 
-    /// No answer within the timeout (per attempt) or the retry deadline.
+    /// Too many requests: the API answered 429 and the retry budget ran out,
+    /// or the client's own rate limit had no slot before the call's deadline.
+    #[error("rate limited: {message}{}: slow down or lower the client's rate limit{}", retry_after_text(.retry_after), RequestId(request_id))]
+    RateLimited {
+        /// 429 when the server refused; `None` when the client's own rate
+        /// limit had no slot before the call's deadline.
+        status: Option<u16>,
+        /// The server's `Retry-After`, when it sent a usable one (at most a day).
+        retry_after: Option<Duration>,
+        /// What limited the call.
+        message: String,
+        /// The response's request id (none when the client's own limit stopped the call).
+        request_id: Option<String>,
+    },
+
+    /// The API answered with an error status, or a 2xx whose envelope status
+    /// is not `success`. 502, 503 and 504 are transient ([`Error::is_transient`]).
+    #[error("the API answered HTTP {status}: {message}{}", RequestId(request_id))]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The envelope's (or gateway's) message, or the status's reason phrase.
+        message: String,
+        /// The error envelope as sent, when the body was one.
+        envelope: Option<serde_json::Value>,
+        /// The first bytes of a body that was not the envelope (an HTML page, text).
+        excerpt: Option<String>,
+        /// The response's request id.
+        request_id: Option<String>,
+    },
+
+    /// No complete answer within the per-attempt timeout, on every attempt the deadline allowed.
     #[error("timed out waiting for the API; it may be slow or unreachable, try again later")]
     Timeout,
 
-    /// The connection failed (DNS, TCP, TLS, or the connection dropped).
+    /// The connection failed (DNS, TCP, TLS, or the connection dropped mid-response).
     #[error("network error talking to the API: {0}; check connectivity and the base URL")]
     Transport(#[source] reqwest::Error),
 
-    /// The response could not be decoded as the spec describes.
+    /// The response body is larger than the client accepts
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
     #[error(
-        "undecodable response (HTTP {}, content type {}): {reason}; body starts with: {excerpt:?}",
+        "the response (HTTP {status}) is larger than the limit of {limit} bytes{}",
+        RequestId(request_id)
+    )]
+    ResponseTooLarge {
+        /// The HTTP status of the oversized response.
+        status: u16,
+        /// The limit in bytes.
+        limit: u64,
+        /// The response's request id.
+        request_id: Option<String>,
+    },
+
+    /// A success response whose body is not what the spec describes.
+    #[error(
+        "undecodable response (HTTP {}, content type {}): {reason}; body starts with: {excerpt:?}{}",
         status.map_or_else(|| "?".to_string(), |s| s.to_string()),
-        content_type.as_deref().unwrap_or("none")
+        content_type.as_deref().unwrap_or("none"),
+        RequestId(request_id)
     )]
     UndecodableResponse {
+        /// The HTTP status, when there was a response.
         status: Option<u16>,
+        /// The response's `Content-Type`.
         content_type: Option<String>,
         /// The first bytes of the body (lossy UTF-8, at most 512 bytes).
         excerpt: String,
+        /// Why it could not be decoded.
         reason: String,
+        /// The response's request id.
+        request_id: Option<String>,
     },
 
-    /// A list walk saw the server misbehave (a repeated page, a page past the end).
+    /// A list walk saw the server misbehave (a repeated page, a page past the
+    /// end, a short page before `total`). Items received before it were yielded.
     #[error("pagination stopped at page {page}: {reason}")]
-    Pagination { page: u64, reason: String },
+    Pagination {
+        /// The page at which the walk stopped.
+        page: u64,
+        /// What the server sent.
+        reason: String,
+    },
+}
+
+/// `; request id …` when there is one.
+struct RequestId<'a>(&'a Option<String>);
+
+impl fmt::Display for RequestId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (request id {id})"),
+            None => Ok(()),
+        }
+    }
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
-    retry_after.map_or_else(String::new, |d| format!(", retry after {} s", d.as_secs()))
+    retry_after.map_or_else(String::new, |d| format!(" (retry after {} s)", d.as_secs()))
 }
 
 impl From<Violation> for Error {
@@ -97,10 +166,25 @@ impl Error {
     /// The HTTP status the error came with, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Unauthorized { status, .. } | Error::Api { status, .. } => Some(*status),
-            Error::RateLimited { .. } => Some(429),
+            Error::Unauthorized { status, .. }
+            | Error::Api { status, .. }
+            | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::RateLimited { status, .. } => *status,
             Error::UndecodableResponse { status, .. } => *status,
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The request id the server gave the response (`X-Kong-Request-Id` or
+    /// `X-Request-Id`): quote it to Ingo support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { request_id, .. }
+            | Error::RateLimited { request_id, .. }
+            | Error::Api { request_id, .. }
+            | Error::ResponseTooLarge { request_id, .. }
+            | Error::UndecodableResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -109,7 +193,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Timeout | Error::Transport(_) | Error::RateLimited { .. } => true,
-            Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            Error::Api { status, .. } => matches!(status, 502..=504),
             _ => false,
         }
     }

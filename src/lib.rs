@@ -16,7 +16,9 @@
 //! // One page, typed.
 //! let page = client
 //!     .list_contacts()
-//!     .body_map(|b| b.user_id("user-8f3a2b1c").business_id("buss-2ef94c60").per_page(50))
+//!     .user_id("user-8f3a2b1c")
+//!     .business_id("buss-2ef94c60")
+//!     .per_page(50)
 //!     .call()
 //!     .await?;
 //! println!("{} contacts", page.data.map_or(0, |d| d.pagination.total));
@@ -24,7 +26,8 @@
 //! // Every pending payment intent, page after page, lazily.
 //! let pending: Vec<_> = client
 //!     .list_payment_intents()
-//!     .body_map(|b| b.status_str(Some("pending".to_string())).per_page(500))
+//!     .status_str("pending")
+//!     .per_page(500)
 //!     .items()
 //!     .prefetch(true)
 //!     .try_collect()
@@ -35,8 +38,10 @@
 //! ```
 
 mod client;
+mod context;
 mod convert;
 mod credentials;
+mod engine;
 mod error;
 mod hooks;
 mod open_enum;
@@ -54,12 +59,12 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/ingo_banking.rs"));
 }
 
-pub use client::{ClientBuilder, ENV_BASE_URL, Environment};
+pub use client::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment};
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
 pub use error::Error;
 pub use generated::{Client, OPERATIONS, builder, types};
 pub use hooks::{ApiKeyPlacement, Inner};
-pub use operation::{ListOperation, Operation, PageInfo};
+pub use operation::{EchoNumber, ListOperation, Operation, PageFuture, PageInfo};
 pub use pacing::RateLimit;
 pub use paginate::{Items, Page, Pages};
 pub use progenitor_client::{Error as RawError, ResponseValue};
@@ -81,6 +86,13 @@ pub struct OperationDescriptor {
     pub fields: &'static [&'static str],
     /// The body fields the spec requires.
     pub required: &'static [&'static str],
+    /// The spec marks it safe to repeat (`x-ingo-idempotent: true`): every
+    /// transient failure is retried.
+    pub idempotent: bool,
+    /// The body field that carries an idempotency key (`idempotent_key`), if
+    /// any: the client fills it once per call when the caller leaves it
+    /// empty, and then retries the operation like an idempotent one.
+    pub idempotency_key: Option<&'static str>,
 }
 
 /// What a caller usually needs in scope.

@@ -6,24 +6,26 @@
 //! handwritten code.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
 
+use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::context::{CallContext, ResponseMeta};
 use crate::paginate::{Items, Pages};
 
 /// One operation of the spec, as its generated builder.
 pub trait Operation<'a>: Clone + Send + Sized + Unpin + 'a {
     /// The decoded success body.
-    type Response: Send + 'a;
+    type Response: Send + 'static;
     /// The decoded error body (the error envelope).
     type ErrorBody: Serialize + Send + 'a;
     /// The spec's `operationId`.
     const ID: &'static str;
 
-    /// progenitor's `send()`: the raw result, with progenitor's error type.
+    /// progenitor's own `send()`, renamed: its error type, no envelope check.
+    #[doc(hidden)]
     fn send_raw(
         self,
     ) -> impl Future<
@@ -34,40 +36,56 @@ pub trait Operation<'a>: Clone + Send + Sized + Unpin + 'a {
     /// The envelope's `status` and `message`, when the response has one.
     fn envelope(response: &Self::Response) -> Option<(&str, &str)>;
 
-    /// Send the request and decode the response, with [`Error`] as the error:
-    /// a 2xx whose envelope `status` is not `success` is an error too.
-    fn call(self) -> impl Future<Output = Result<Self::Response, Error>> + Send + 'a {
+    /// Send the request and decode the response, keeping its status and
+    /// headers; [`Error`] is the error, and a 2xx whose envelope `status` is
+    /// not `success` is an error too.
+    fn send(
+        self,
+    ) -> impl Future<Output = Result<crate::ResponseValue<Self::Response>, Error>> + Send + 'a {
         async move {
-            let meta = MetaCell::default();
-            match RESPONSE_META.scope(meta.clone(), self.send_raw()).await {
-                Ok(value) => {
-                    let status = value.status().as_u16();
-                    let body = value.into_inner();
-                    match Self::envelope(&body) {
-                        Some((outcome, message)) if outcome != "success" => Err(Error::Api {
-                            status,
-                            message: format!("envelope status `{outcome}`: {message}"),
-                            envelope: None,
-                        }),
-                        _ => Ok(body),
-                    }
-                }
-                Err(raw) => Err(crate::convert::from_raw(raw, meta.take()).await),
+            let (result, context) = CallContext::scope(self.send_raw()).await;
+            if let Some(error) = context.take_failure() {
+                return Err(error);
+            }
+            let meta = context.meta();
+            let value = result.map_err(|raw| crate::convert::from_raw(raw, meta.clone()))?;
+            match Self::envelope(&value) {
+                Some((outcome, message)) if outcome != "success" => Err(Error::Api {
+                    status: value.status().as_u16(),
+                    message: format!("envelope status `{outcome}`: {message}"),
+                    envelope: None,
+                    excerpt: None,
+                    request_id: meta.request_id,
+                }),
+                _ => Ok(value),
             }
         }
     }
+
+    /// [`send`](Self::send), keeping only the decoded body.
+    fn call(self) -> impl Future<Output = Result<Self::Response, Error>> + Send + 'a {
+        async move { self.send().await.map(crate::ResponseValue::into_inner) }
+    }
 }
+
+/// A page's items and its paging echo, fetched by a future that owns what it
+/// needs (so a walk can keep it running while the caller works).
+pub type PageFuture<T> = BoxFuture<'static, Result<(Vec<T>, PageInfo), Error>>;
 
 /// A paged list operation: `page`/`per_page` in, `data.items` and `data.pagination` out.
 pub trait ListOperation<'a>: Operation<'a> {
     /// One item of a page.
-    type Item: Send + Unpin + 'a;
+    type Item: Send + Unpin + 'static;
 
     /// The same request for another page.
     fn with_page(self, page: u64) -> Self;
 
     /// The items and the paging echo of a response (`None` if it has no `data`).
     fn into_page(response: Self::Response) -> Option<(Vec<Self::Item>, PageInfo)>;
+
+    /// Call, and take the page out of the response, in a future independent
+    /// of the builder's borrow of the client.
+    fn fetch_page(&self) -> PageFuture<Self::Item>;
 
     /// An item's `id`, used to drop items repeated across pages.
     fn item_id(item: &Self::Item) -> Option<&str>;
@@ -85,28 +103,78 @@ pub trait ListOperation<'a>: Operation<'a> {
 
 /// The paging echo of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PageInfo {
+    /// The page the server says it returned (0 if it did not say).
     pub page: u64,
+    /// The page size the server used (0 if it did not say).
     pub per_page: u64,
     /// Items matching the filters over all pages, if the server said.
     pub total: Option<u64>,
 }
 
 impl PageInfo {
-    /// Read `page`, `per_page` and `total` from any pagination echo.
-    pub fn from_echo<P: Serialize>(echo: &P) -> Self {
-        let value = serde_json::to_value(echo).unwrap_or_default();
-        let read = |name: &str| value.get(name).and_then(serde_json::Value::as_u64);
+    /// The echo's fields, as the generated pagination type holds them.
+    pub fn new(page: impl EchoNumber, per_page: impl EchoNumber, total: impl EchoNumber) -> Self {
         PageInfo {
-            page: read("page").unwrap_or_default(),
-            per_page: read("per_page").unwrap_or_default(),
-            total: read("total"),
+            page: page.echo_number().unwrap_or_default(),
+            per_page: per_page.echo_number().unwrap_or_default(),
+            total: total.echo_number(),
         }
+    }
+}
+
+/// A number of a pagination echo, whatever integer type (or option of one)
+/// the generator gave it; negative means absent.
+pub trait EchoNumber {
+    /// The value, if there is a non-negative one.
+    fn echo_number(&self) -> Option<u64>;
+}
+
+macro_rules! echo_number {
+    ($($t:ty),*) => {$(
+        impl EchoNumber for $t {
+            fn echo_number(&self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+echo_number!(i64, i32, u64, u32);
+
+impl<T: EchoNumber> EchoNumber for Option<T> {
+    fn echo_number(&self) -> Option<u64> {
+        self.as_ref().and_then(EchoNumber::echo_number)
+    }
+}
+
+impl<T: EchoNumber> EchoNumber for &T {
+    fn echo_number(&self) -> Option<u64> {
+        (*self).echo_number()
+    }
+}
+
+/// The echo has no such field.
+impl EchoNumber for () {
+    fn echo_number(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A success response without `data`, where a page was expected.
+pub(crate) fn no_data() -> Error {
+    Error::UndecodableResponse {
+        status: None,
+        content_type: None,
+        excerpt: String::new(),
+        reason: "a success response without `data`".into(),
+        request_id: None,
     }
 }
 
 /// Text of an envelope field, whatever type the spec gives it.
 pub trait AsText {
+    /// The field as text.
     fn as_text(&self) -> &str;
 }
 
@@ -122,48 +190,24 @@ impl AsText for Option<String> {
     }
 }
 
-/// Set one field of a typify body builder by going through its JSON form
-/// (the generated setters take field-specific types). On failure the builder
-/// is returned unchanged, and sending it reports what is wrong.
-pub fn set_field<Body, B>(builder: B, name: &str, value: impl Serialize) -> B
-where
-    Body: TryFrom<B> + Serialize + DeserializeOwned,
-    B: From<Body> + Clone,
-{
-    let original = builder.clone();
-    let updated = Body::try_from(builder).ok().and_then(|body| {
-        let mut json = serde_json::to_value(&body).ok()?;
-        json.as_object_mut()?
-            .insert(name.to_string(), serde_json::to_value(value).ok()?);
-        serde_json::from_value::<Body>(json).ok()
-    });
-    updated.map_or(original, B::from)
-}
-
 /// A JSON value as an operation's typed body, or an error naming the problem.
-pub fn decode_body<Body: DeserializeOwned>(body: serde_json::Value) -> Result<Body, Error> {
+///
+/// The body is checked against the spec's rules first (which name the
+/// field), so serde's own message is only the last word for what the rules
+/// cannot see.
+pub fn decode_body<Body: DeserializeOwned>(
+    operation_id: &str,
+    body: serde_json::Value,
+) -> Result<Body, Error> {
     let body = if body.is_null() {
         serde_json::Value::Object(Default::default())
     } else {
         body
     };
-    serde_json::from_value(body).map_err(|e| {
-        let text = e.to_string();
-        let field = text
-            .split_once("missing field `")
-            .or_else(|| text.split_once("unknown variant `"))
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map(|(name, _)| name.to_string());
-        match field {
-            Some(field) if text.contains("missing field") => Error::InvalidRequest {
-                field,
-                reason: "is required".into(),
-            },
-            _ => Error::InvalidRequest {
-                field: "body".into(),
-                reason: text,
-            },
-        }
+    crate::validate::check(operation_id, &body)?;
+    serde_json::from_value(body).map_err(|e| Error::InvalidRequest {
+        field: "body".into(),
+        reason: e.to_string(),
     })
 }
 
@@ -174,39 +218,19 @@ pub fn encode_response<R: Serialize>(response: &R) -> Result<serde_json::Value, 
         content_type: None,
         excerpt: String::new(),
         reason: format!("cannot re-encode the response as JSON: {e}"),
+        request_id: None,
     })
 }
 
-/// What the execution hook saw of the final response, for error reports
-/// (progenitor's decoding errors do not keep the status or content type).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ResponseMeta {
-    pub status: Option<u16>,
-    pub content_type: Option<String>,
-    pub timed_out: bool,
-}
-
-#[derive(Clone, Default)]
-pub(crate) struct MetaCell(Arc<Mutex<ResponseMeta>>);
-
-impl MetaCell {
-    pub fn take(&self) -> ResponseMeta {
-        self.0
-            .lock()
-            .map(|mut m| std::mem::take(&mut *m))
-            .unwrap_or_default()
-    }
-}
-
-tokio::task_local! {
-    static RESPONSE_META: MetaCell;
-}
-
-/// Record the final response's metadata for the `call()` in progress, if any.
-pub(crate) fn record_meta(meta: ResponseMeta) {
-    let _ = RESPONSE_META.try_with(|cell| {
-        if let Ok(mut slot) = cell.0.lock() {
-            *slot = meta;
+impl ResponseMeta {
+    /// The error for a success response progenitor could not decode.
+    pub(crate) fn undecodable(self, excerpt: String, reason: String) -> Error {
+        Error::UndecodableResponse {
+            status: self.status,
+            content_type: self.content_type,
+            excerpt,
+            reason,
+            request_id: self.request_id,
         }
-    });
+    }
 }

@@ -1,33 +1,44 @@
 //! Lazy walks over every page of a list operation.
 //!
-//! A walk asks for page 1, 2, … and stops when `total` is reached or a page
-//! comes back short or empty. It holds the current page and at most one
-//! prefetched page. Items whose `id` was on the previous page are dropped
-//! (data shifting by a few items between requests), and a page that repeats
-//! the previous one ends the walk with [`Error::Pagination`] instead of
-//! looping forever.
+//! A walk asks for page 1, 2, … and stops when `total` is reached (or, when
+//! the server gives no `total`, at a short or empty page). With prefetch on,
+//! the next pages' requests run as tasks of their own while the caller works
+//! on the current page, so a slow consumer never lets a request that has
+//! already been answered time out: its page waits as decoded items.
+//!
+//! A walk notices a misbehaving server and stops with [`Error::Pagination`],
+//! after yielding what it received: a page whose echo names another page, a
+//! page that repeats the previous one, a short or empty page before `total`.
+//! Items whose `id` was on the previous page are dropped (data shifting by a
+//! few items between requests); only hashes of the previous page's ids are kept.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::Stream;
 use futures::future::BoxFuture;
+use futures::stream::FuturesOrdered;
+use futures::{FutureExt, Stream, StreamExt};
+use tracing::Instrument;
 
 use crate::Error;
-use crate::operation::{ListOperation, PageInfo};
+use crate::operation::{ListOperation, PageFuture, PageInfo};
 
 /// One page of a walk.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
+    /// The page's items (less any repeated from the previous page).
     pub items: Vec<T>,
+    /// The page's paging echo.
     pub info: PageInfo,
 }
 
 type Fetched<T> = Result<(Vec<T>, PageInfo), Error>;
 
-/// Requests a prefetching walk keeps out at once: the page being fetched and
-/// decoded, and the one after it, which the server prepares meanwhile.
+/// Requests a prefetching walk keeps out at once, once it knows the last
+/// page: while the caller works on one page, the next two are fetched.
 const PREFETCH_WINDOW: usize = 2;
 
 /// A stream of pages; see [`ListOperation::pages`].
@@ -38,13 +49,15 @@ pub struct Pages<'a, Op: ListOperation<'a>> {
     next_page: u64,
     /// The last page, once a response has said how many items there are.
     last_page: Option<u64>,
-    /// Requests sent, oldest first. Only the oldest is polled to completion,
-    /// so at most one decoded page waits in `ready` beside the caller's.
-    in_flight: VecDeque<(u64, BoxFuture<'a, Fetched<Op::Item>>)>,
-    ready: Option<(u64, Fetched<Op::Item>)>,
-    previous_ids: HashSet<String>,
+    /// Requests sent, in page order; all of them make progress at once.
+    in_flight: FuturesOrdered<BoxFuture<'a, (u64, Fetched<Op::Item>)>>,
+    /// Hashes of the previous page's ids.
+    previous_ids: HashSet<u128>,
+    id_keys: (RandomState, RandomState),
     /// The paging echo of the latest page handed out.
     info: Option<PageInfo>,
+    /// An error to report once the page before it has been handed out.
+    pending_error: Option<Error>,
     finished: bool,
 }
 
@@ -55,10 +68,11 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
             prefetch: false,
             next_page: 1,
             last_page: None,
-            in_flight: VecDeque::new(),
-            ready: None,
+            in_flight: FuturesOrdered::new(),
             previous_ids: HashSet::new(),
+            id_keys: (RandomState::new(), RandomState::new()),
             info: None,
+            pending_error: None,
             finished: false,
         }
     }
@@ -68,73 +82,75 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
         self.info
     }
 
-    /// Keep the next page's request going while the caller works on the
-    /// current one (the walk then holds the current page and at most one more).
+    /// Keep the next pages' requests running while the caller works on the
+    /// current one (the walk then holds at most two pages beside the caller's).
     pub fn prefetch(mut self, on: bool) -> Self {
         self.prefetch = on;
         self
     }
 
-    /// Send the request for `next_page`: its first poll puts it on the wire.
-    fn send_next(&mut self, cx: &mut Context<'_>) {
+    /// Send the request for `next_page`. On a tokio runtime it runs as a task
+    /// of its own (aborted if the walk is dropped), so it completes even while
+    /// the caller is not polling the walk.
+    fn send_next(&mut self) {
         let page = self.next_page;
-        self.next_page += 1;
-        let request = self.op.clone().with_page(page);
-        let mut future: BoxFuture<'a, Fetched<Op::Item>> = Box::pin(async move {
-            let response = request.call().await?;
-            Op::into_page(response).ok_or_else(|| Error::UndecodableResponse {
-                status: None,
-                content_type: None,
-                excerpt: String::new(),
-                reason: "a success response without `data`".into(),
-            })
-        });
-        match future.as_mut().poll(cx) {
-            // Only possible for the oldest request (e.g. an error before any I/O).
-            Poll::Ready(result) if self.in_flight.is_empty() && self.ready.is_none() => {
-                self.ready = Some((page, result))
-            }
-            Poll::Ready(result) => self
-                .in_flight
-                .push_back((page, Box::pin(std::future::ready(result)))),
-            Poll::Pending => self.in_flight.push_back((page, future)),
-        }
+        self.next_page = self.next_page.saturating_add(1);
+        let fetch: PageFuture<Op::Item> = self.op.clone().with_page(page).fetch_page();
+        let request: BoxFuture<'a, (u64, Fetched<Op::Item>)> =
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let task = AbortOnDrop(runtime.spawn(fetch.in_current_span()));
+                    Box::pin(task.map(move |joined| {
+                        let fetched = joined.unwrap_or_else(|e| {
+                            Err(Error::Pagination {
+                                page,
+                                reason: format!("the request task ended without a result: {e}"),
+                            })
+                        });
+                        (page, fetched)
+                    }))
+                }
+                Err(_) => Box::pin(fetch.map(move |fetched| (page, fetched))),
+            };
+        self.in_flight.push_back(request);
     }
 
-    /// With prefetch on, keep the window of requests full, up to the last page.
-    fn top_up(&mut self, cx: &mut Context<'_>) {
-        if !self.prefetch || self.finished {
+    /// Keep the window of requests full, up to the last page.
+    fn top_up(&mut self) {
+        if self.finished {
             return;
         }
-        let window = if self.last_page.is_some() {
-            PREFETCH_WINDOW
-        } else {
-            1
+        let window = match (self.prefetch, self.last_page) {
+            (true, Some(_)) => PREFETCH_WINDOW,
+            _ => 1,
         };
-        while self.in_flight.len() + usize::from(self.ready.is_some()) < window
-            && self.last_page.is_none_or(|last| self.next_page <= last)
-        {
-            self.send_next(cx);
+        while self.in_flight.len() < window && self.last_page.is_none_or(|l| self.next_page <= l) {
+            self.send_next();
         }
     }
 
-    /// Move the oldest request forward while there is room for its page.
-    fn drive(&mut self, cx: &mut Context<'_>) {
-        if self.ready.is_some() {
-            return;
-        }
-        if let Some((page, future)) = self.in_flight.front_mut()
-            && let Poll::Ready(result) = future.as_mut().poll(cx)
-        {
-            self.ready = Some((*page, result));
-            self.in_flight.pop_front();
-        }
+    fn id_hash(&self, id: &str) -> u128 {
+        let (a, b) = &self.id_keys;
+        (u128::from(a.hash_one(id)) << 64) | u128::from(b.hash_one(id))
     }
 
     /// Turn a fetched page into what the walk yields, deciding whether to go on.
     fn accept(&mut self, page: u64, fetched: Fetched<Op::Item>) -> Result<Page<Op::Item>, Error> {
         let (items, mut info) = fetched.inspect_err(|_| self.finish())?;
-        let received = items.len() as u64;
+        let stop = |this: &mut Self, reason: String| {
+            this.finish();
+            Err(Error::Pagination { page, reason })
+        };
+        if info.page != 0 && info.page != page {
+            return stop(
+                self,
+                format!(
+                    "asked for page {page}, the server answered page {}",
+                    info.page
+                ),
+            );
+        }
+        let received = u64::try_from(items.len()).unwrap_or(u64::MAX);
         if info.per_page == 0 {
             info.per_page = received;
         }
@@ -143,60 +159,71 @@ impl<'a, Op: ListOperation<'a>> Pages<'a, Op> {
         }
         let mut ids = HashSet::with_capacity(items.len());
         let mut repeated = 0u64;
-        let items: Vec<Op::Item> = items
-            .into_iter()
-            .filter(|item| match Op::item_id(item) {
-                Some(id) if self.previous_ids.contains(id) => {
-                    repeated += 1;
-                    false
+        let mut kept = Vec::with_capacity(items.len());
+        for item in items {
+            match Op::item_id(&item).map(|id| self.id_hash(id)) {
+                Some(hash) if self.previous_ids.contains(&hash) => repeated += 1,
+                Some(hash) => {
+                    ids.insert(hash);
+                    kept.push(item);
                 }
-                Some(id) => ids.insert(id.to_string()),
-                None => true,
-            })
-            .collect();
+                None => kept.push(item),
+            }
+        }
         if received > 0 && repeated == received && page > 1 {
-            self.finish();
-            return Err(Error::Pagination {
-                page,
-                reason: format!(
+            return stop(
+                self,
+                format!(
                     "the server sent page {page} with exactly the items of page {}",
                     page - 1
                 ),
-            });
+            );
         }
         self.previous_ids = ids;
         self.info = Some(info);
-        let reached_total = info
-            .total
-            .is_some_and(|t| page.saturating_mul(info.per_page) >= t);
-        if received == 0 || received < info.per_page || reached_total {
-            self.finish();
+        let through = page.saturating_sub(1).saturating_mul(info.per_page);
+        match info.total {
+            Some(total) if page.saturating_mul(info.per_page) >= total => self.finish(),
+            Some(total) if received < info.per_page => {
+                // Items are missing in between: the caller gets this page, then the error.
+                self.finish();
+                self.pending_error = Some(Error::Pagination {
+                    page,
+                    reason: format!(
+                        "page {page} held {received} of {} items, but the server's total of {total} \
+                         says {} more follow; stopping rather than skipping them",
+                        info.per_page,
+                        total.saturating_sub(through.saturating_add(received))
+                    ),
+                });
+            }
+            Some(_) => {}
+            // Without a total, a short page is the only sign of the end.
+            None if received < info.per_page || received == 0 => self.finish(),
+            None => {}
         }
-        Ok(Page { items, info })
+        Ok(Page { items: kept, info })
     }
 
-    /// Stop: drop requests for pages past the end.
+    /// Stop: drop (and abort) requests for pages past the end.
     fn finish(&mut self) {
         self.finished = true;
-        self.in_flight.clear();
-        self.ready = None;
+        self.in_flight = FuturesOrdered::new();
     }
 
     fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<Op::Item>, Error>>> {
-        self.drive(cx);
-        if self.ready.is_none() && self.in_flight.is_empty() && !self.finished {
-            self.send_next(cx);
-            self.drive(cx);
+        if let Some(error) = self.pending_error.take() {
+            return Poll::Ready(Some(Err(error)));
         }
-        match self.ready.take() {
-            Some((page, fetched)) => {
+        self.top_up();
+        match self.in_flight.poll_next_unpin(cx) {
+            Poll::Ready(Some((page, fetched))) => {
                 let result = self.accept(page, fetched);
-                self.top_up(cx);
-                self.drive(cx);
+                self.top_up();
                 Poll::Ready(Some(result))
             }
-            None if self.in_flight.is_empty() => Poll::Ready(None),
-            None => Poll::Pending,
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -206,6 +233,23 @@ impl<'a, Op: ListOperation<'a>> Stream for Pages<'a, Op> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_page(cx)
+    }
+}
+
+/// A spawned request, aborted when the walk no longer wants it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -223,7 +267,7 @@ impl<'a, Op: ListOperation<'a>> Items<'a, Op> {
         }
     }
 
-    /// Request the next page while the caller works through the current one.
+    /// Keep the next pages' requests running while the caller works through the current one.
     pub fn prefetch(mut self, on: bool) -> Self {
         self.pages = self.pages.prefetch(on);
         self
@@ -242,9 +286,6 @@ impl<'a, Op: ListOperation<'a>> Stream for Items<'a, Op> {
         let this = self.get_mut();
         loop {
             if let Some(item) = this.current.next() {
-                // Keep a prefetch moving while items are handed out.
-                this.pages.drive(cx);
-                this.pages.top_up(cx);
                 return Poll::Ready(Some(Ok(item)));
             }
             match this.pages.poll_page(cx) {

@@ -4,9 +4,14 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
-/// A change of estimate larger than this, seen on a 401, is taken to be why
-/// the request was refused, and it is retried once with the corrected time.
+/// A 401 for an attempt signed with an offset that differs from the current
+/// estimate by more than this is taken to be a clock refusal, and the call is
+/// retried once with the corrected time.
 pub(crate) const SKEW_RETRY_THRESHOLD: Duration = Duration::from_secs(60);
+
+/// A `Date` read over a round trip longer than this is not trusted (the
+/// server may have read its clock anywhere in it).
+const MAX_TRUSTED_ROUND_TRIP: Duration = Duration::from_secs(10);
 
 /// Server time minus local time, in milliseconds.
 #[derive(Debug, Default)]
@@ -21,19 +26,37 @@ impl ClockSkew {
 
     /// Local time corrected by the measured offset.
     pub fn now(&self) -> SystemTime {
-        shift(SystemTime::now(), self.offset_ms())
+        Self::now_with(self.offset_ms())
+    }
+
+    /// Local time corrected by `offset_ms` (an offset read earlier).
+    pub fn now_with(offset_ms: i64) -> SystemTime {
+        shift(SystemTime::now(), offset_ms)
+    }
+
+    /// Whether the current estimate differs from `signed_with` (the offset an
+    /// attempt was stamped with) by more than [`SKEW_RETRY_THRESHOLD`].
+    pub fn moved_since(&self, signed_with: i64) -> bool {
+        let moved = self.offset_ms().abs_diff(signed_with);
+        u128::from(moved) > SKEW_RETRY_THRESHOLD.as_millis()
     }
 
     /// Update from a response's `Date`, sent between `sent` and `received`
-    /// (local times). Returns how far the estimate moved.
-    pub fn observe(&self, date: &str, sent: SystemTime, received: SystemTime) -> Option<Duration> {
-        let server = httpdate::parse_http_date(date).ok()?;
+    /// (local times). A cached response (`age` present) or a round trip too
+    /// long to trust says nothing about the server's clock now.
+    pub fn observe(&self, date: &str, age: bool, sent: SystemTime, received: SystemTime) {
+        let rtt = received.duration_since(sent).unwrap_or_default();
+        if age || rtt > MAX_TRUSTED_ROUND_TRIP {
+            return;
+        }
+        let Ok(server) = httpdate::parse_http_date(date) else {
+            return;
+        };
         // `Date` is truncated to the second; take the middle of that second,
         // and the middle of the round trip as when the server read its clock.
-        let server_ms = millis(server) + 500;
-        let rtt = received.duration_since(sent).unwrap_or_default();
-        let local_ms = millis(sent) + i64::try_from(rtt.as_millis() / 2).unwrap_or(0);
-        let estimate = server_ms - local_ms;
+        let server_ms = millis(server).saturating_add(500);
+        let local_ms = millis(sent).saturating_add(i64::try_from(rtt.as_millis() / 2).unwrap_or(0));
+        let estimate = server_ms.saturating_sub(local_ms);
         let previous = self.offset_ms.load(Ordering::Relaxed);
         let moved = estimate.abs_diff(previous);
         // The `Date` header's one-second resolution makes small moves noise;
@@ -43,7 +66,6 @@ impl ClockSkew {
         if moved > 1_000 && signable {
             self.offset_ms.store(estimate, Ordering::Relaxed);
         }
-        Some(Duration::from_millis(moved))
     }
 }
 
@@ -56,5 +78,10 @@ fn millis(t: SystemTime) -> i64 {
 
 fn shift(t: SystemTime, offset_ms: i64) -> SystemTime {
     let d = Duration::from_millis(offset_ms.unsigned_abs());
-    if offset_ms >= 0 { t + d } else { t - d }
+    let shifted = if offset_ms >= 0 {
+        t.checked_add(d)
+    } else {
+        t.checked_sub(d)
+    };
+    shifted.unwrap_or(t)
 }

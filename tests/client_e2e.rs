@@ -18,12 +18,10 @@ async fn list_contacts_returns_a_typed_page_and_every_request_verified() {
     let (user, business) = common::first_business(&sandbox);
     let response = client
         .list_contacts()
-        .body_map(|b| {
-            b.user_id(user.as_str())
-                .business_id(business.as_str())
-                .per_page(7)
-                .page(2)
-        })
+        .user_id(user.as_str())
+        .business_id(business.as_str())
+        .per_page(7)
+        .page(2)
         .call()
         .await
         .unwrap();
@@ -47,11 +45,9 @@ async fn list_payment_intents_filters_and_decodes_amounts_and_dates() {
     let client = common::client(&sandbox);
     let response = client
         .list_payment_intents()
-        .body_map(|b| {
-            b.status_str(Some("pending".to_string()))
-                .payment_direction(Some(Direction::Debit))
-                .per_page(50)
-        })
+        .status_str("pending")
+        .payment_direction(Direction::Debit)
+        .per_page(50)
         .call()
         .await
         .unwrap();
@@ -71,7 +67,7 @@ async fn non_ascii_body_is_signed_over_its_utf8_bytes() {
     let client = common::client(&sandbox);
     let response = client
         .list_payment_intents()
-        .body_map(|b| b.search(Some("Zoë Müller — 東京".to_string())))
+        .search("Zoë Müller — 東京")
         .call()
         .await
         .unwrap();
@@ -93,7 +89,7 @@ async fn api_key_as_body_field_is_accepted() {
     let client = common::client_with(&sandbox, ApiKeyPlacement::BodyField, common::fast_retries());
     let response = client
         .list_payment_intents()
-        .body_map(|b| b.per_page(3))
+        .per_page(3)
         .call()
         .await
         .unwrap();
@@ -108,7 +104,7 @@ async fn walking_every_page_yields_total_distinct_ids_with_and_without_prefetch(
     for prefetch in [false, true] {
         let items: Vec<_> = client
             .list_payment_intents()
-            .body_map(|b| b.per_page(97))
+            .per_page(97)
             .items()
             .prefetch(prefetch)
             .try_collect()
@@ -123,7 +119,7 @@ async fn walking_every_page_yields_total_distinct_ids_with_and_without_prefetch(
     }
     let pages: Vec<_> = client
         .list_payment_intents()
-        .body_map(|b| b.per_page(500))
+        .per_page(500)
         .pages()
         .try_collect()
         .await
@@ -141,7 +137,7 @@ async fn out_of_range_input_is_refused_before_any_request() {
             "per_page",
             client
                 .list_payment_intents()
-                .body_map(|b| b.per_page(0))
+                .per_page(0)
                 .call()
                 .await
                 .map(|_| ()),
@@ -150,7 +146,7 @@ async fn out_of_range_input_is_refused_before_any_request() {
             "per_page",
             client
                 .list_payment_intents()
-                .body_map(|b| b.per_page(501))
+                .per_page(501)
                 .call()
                 .await
                 .map(|_| ()),
@@ -159,7 +155,7 @@ async fn out_of_range_input_is_refused_before_any_request() {
             "page",
             client
                 .list_payment_intents()
-                .body_map(|b| b.page(0))
+                .page(0)
                 .call()
                 .await
                 .map(|_| ()),
@@ -168,7 +164,8 @@ async fn out_of_range_input_is_refused_before_any_request() {
             "user_id",
             client
                 .list_contacts()
-                .body_map(|b| b.user_id("").business_id(business.as_str()))
+                .user_id("")
+                .business_id(business.as_str())
                 .call()
                 .await
                 .map(|_| ()),
@@ -177,7 +174,7 @@ async fn out_of_range_input_is_refused_before_any_request() {
             "business_id",
             client
                 .list_contacts()
-                .body_map(|b| b.user_id(user.as_str()))
+                .user_id(user.as_str())
                 .call()
                 .await
                 .map(|_| ()),
@@ -218,11 +215,13 @@ async fn a_list_operation_is_generic_over_the_spec() {
     let sandbox = common::sandbox();
     let client = common::client(&sandbox);
     let (user, business) = common::first_business(&sandbox);
-    let contacts = count(client.list_contacts().body_map(|b| {
-        b.user_id(user.as_str())
+    let contacts = count(
+        client
+            .list_contacts()
+            .user_id(user.as_str())
             .business_id(business.as_str())
-            .per_page(10)
-    }))
+            .per_page(10),
+    )
     .await;
     assert!(contacts > 10);
     assert_eq!(

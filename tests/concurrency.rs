@@ -6,7 +6,6 @@ mod common;
 use std::collections::{BTreeSet, HashSet};
 
 use futures::StreamExt;
-use ingo_banking::Operation;
 use ingo_sandbox::SandboxConfig;
 
 const CALLS: i64 = 1_000;
@@ -25,7 +24,8 @@ async fn a_thousand_concurrent_calls_from_one_client_all_verify() {
         .map(|page| {
             let call = client
                 .list_payment_intents()
-                .body_map(move |b| b.page(page).per_page(PER_PAGE))
+                .page(page)
+                .per_page(PER_PAGE)
                 .call();
             async move { (page, call.await) }
         })
@@ -86,19 +86,16 @@ async fn a_burst_through_the_client_is_paced() {
     let client = ingo_banking::Client::builder()
         .base_url(sandbox.base_url())
         .credentials(common::credentials(&sandbox))
-        .rate_limit(Some(ingo_banking::RateLimit {
-            max_requests: 5,
-            per: std::time::Duration::from_millis(200),
-        }))
+        .rate_limit(Some(ingo_banking::RateLimit::new(
+            5,
+            std::time::Duration::from_millis(200),
+        )))
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let results = futures::future::join_all((0..16).map(|_| {
-        client
-            .list_payment_intents()
-            .body_map(|b| b.per_page(1))
-            .call()
-    }))
+    let results = futures::future::join_all(
+        (0..16).map(|_| client.list_payment_intents().per_page(1).call()),
+    )
     .await;
     assert!(results.iter().all(|r| r.is_ok()));
     assert!(

@@ -124,17 +124,16 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
         .credentials(Credentials::new(api_key, username, secret)?)
         .timeout(connection.timeout)
         .connect_timeout(connection.timeout.min(Duration::from_secs(10)))
-        .retry_policy(RetryPolicy {
-            max_attempts: attempts,
-            // Each attempt gets `--timeout`; the whole call, its retries and
-            // their waits included, at most one timeout per attempt.
-            deadline: connection.timeout.saturating_mul(attempts),
-            ..RetryPolicy::default()
-        })
-        .rate_limit((connection.rate_limit > 0).then(|| RateLimit {
-            max_requests: connection.rate_limit,
-            per: Duration::from_secs(1),
-        }));
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(attempts)
+                // Each attempt gets `--timeout`; the whole call, its retries
+                // and their waits included, at most one timeout per attempt.
+                .deadline(connection.timeout.saturating_mul(attempts)),
+        )
+        .rate_limit(
+            (connection.rate_limit > 0).then(|| RateLimit::per_second(connection.rate_limit)),
+        );
     if let Some(url) = &connection.base_url {
         builder = builder.base_url(url.clone());
     }

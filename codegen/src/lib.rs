@@ -6,6 +6,7 @@
 //! added to the YAML needs no handwritten code.
 
 mod extras;
+pub mod model;
 mod prepare;
 mod spec;
 
@@ -38,6 +39,9 @@ pub struct LoadedSpec {
     /// Named `format: decimal` strings: generated as `rust_decimal::Decimal`.
     pub decimals: Vec<String>,
     pub operations: Vec<Operation>,
+    /// Body fields that carry a credential (an `apiKey` security scheme's
+    /// `name`): the client fills them, so no setter or flag is generated.
+    pub credential_fields: std::collections::BTreeSet<String>,
 }
 
 /// The spec file to use: `$INGO_SPEC` (relative paths against `manifest_dir`)
@@ -71,7 +75,9 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
     // loosens the request schemas for typify.
     let operations = spec::operations(&openapi).map_err(fail)?;
     let prepared = prepare::prepare(&mut openapi).map_err(fail)?;
+    let credential_fields = spec::credential_fields(&openapi);
     Ok(LoadedSpec {
+        credential_fields,
         path: path.to_path_buf(),
         openapi,
         open_enums: prepared.open_enums,
@@ -125,8 +131,19 @@ pub fn generate_client(spec: &LoadedSpec) -> Result<String, SpecError> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
     extras::add_open_enums(&mut file, &spec.open_enums).map_err(fail)?;
-    let extra: syn::File = syn::parse2(extras::client_extras(&spec.operations).map_err(fail)?)
-        .map_err(|e| fail(format!("generated extras do not parse: {e}")))?;
+    extras::hide_raw_entry_points(&mut file).map_err(fail)?;
+    let flat =
+        extras::flat_builders(&spec.operations, &file, &spec.credential_fields).map_err(fail)?;
+    model::module_mut(&mut file, "types")
+        .ok_or_else(|| fail("progenitor's output has no `types` module".into()))?
+        .extend(flat);
+    let builder_items = extras::builder_extras(&spec.operations).map_err(fail)?;
+    model::module_mut(&mut file, "builder")
+        .ok_or_else(|| fail("progenitor's output has no `builder` module".into()))?
+        .extend(builder_items);
+    let extra: syn::File =
+        syn::parse2(extras::client_extras(&spec.operations, &file).map_err(fail)?)
+            .map_err(|e| fail(format!("generated extras do not parse: {e}")))?;
     file.items.extend(extra.items);
     Ok(prettyplease::unparse(&file))
 }

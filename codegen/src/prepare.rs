@@ -172,37 +172,85 @@ fn reachable(spec: &OpenAPI, roots: &[String]) -> Result<BTreeSet<String>, Strin
 
 /// Drop the numeric ranges and string lengths of request schemas before
 /// progenitor sees them: typify would turn `minimum: 1` into `NonZeroU64`
-/// newtypes that are painful to construct. The client checks these
-/// constraints itself, from the untouched spec, before sending
-/// (`validate.rs`), with errors that name the field and the range.
+/// newtypes that are painful to construct. Make every top-level body field
+/// optional too, so building a body never fails inside typify's builder with
+/// a message in a string. The client checks all of these itself, from the
+/// untouched spec, before sending (`validate.rs`), with errors that name the
+/// field and the rule.
 fn loosen_requests(spec: &mut OpenAPI, request_names: &BTreeSet<String>) {
-    fn loosen(schema: &mut Schema) {
-        match &mut schema.schema_kind {
-            SchemaKind::Type(Type::Integer(i)) => {
-                i.minimum = None;
-                i.maximum = None;
-                i.exclusive_minimum = false;
-                i.exclusive_maximum = false;
-            }
-            SchemaKind::Type(Type::String(s)) => {
-                s.min_length = None;
-                s.max_length = None;
-            }
-            SchemaKind::Type(Type::Object(o)) => o.properties.values_mut().for_each(|p| {
-                if let ReferenceOr::Item(p) = p {
-                    loosen(p)
+    let mut roots = BTreeSet::new();
+    for path in spec.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = path else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            let Some(ReferenceOr::Item(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            for media in body.content.values_mut() {
+                match media.schema.as_mut() {
+                    Some(ReferenceOr::Item(schema)) => {
+                        loosen(schema);
+                        all_optional(schema);
+                    }
+                    Some(ReferenceOr::Reference { reference }) => {
+                        roots.extend(ref_name(reference).map(String::from));
+                    }
+                    None => {}
                 }
-            }),
-            _ => {}
+            }
         }
     }
     let Some(components) = spec.components.as_mut() else {
         return;
     };
     for (name, schema) in components.schemas.iter_mut() {
-        if let (true, ReferenceOr::Item(schema)) = (request_names.contains(name), schema) {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        if request_names.contains(name) {
             loosen(schema);
         }
+        if roots.contains(name) {
+            all_optional(schema);
+        }
+    }
+}
+
+fn loosen(schema: &mut Schema) {
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Integer(i)) => {
+            i.minimum = None;
+            i.maximum = None;
+            i.exclusive_minimum = false;
+            i.exclusive_maximum = false;
+        }
+        SchemaKind::Type(Type::String(s)) => {
+            s.min_length = None;
+            s.max_length = None;
+        }
+        SchemaKind::Type(Type::Object(o)) => o.properties.values_mut().for_each(|p| {
+            if let ReferenceOr::Item(p) = p {
+                loosen(p)
+            }
+        }),
+        _ => {}
+    }
+}
+
+fn all_optional(schema: &mut Schema) {
+    if let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind {
+        o.required.clear();
     }
 }
 

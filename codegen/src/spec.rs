@@ -26,13 +26,27 @@ pub struct Operation {
     pub enveloped: bool,
     pub body_fields: Vec<RequestField>,
     pub paging: Option<Paging>,
+    /// The spec marks the operation safe to repeat (`x-ingo-idempotent: true`).
+    pub idempotent: bool,
+    /// The body field that carries an idempotency key: one marked
+    /// `x-ingo-idempotency-key: true`, or else one named `idempotent_key`.
+    pub idempotency_key: Option<String>,
 }
+
+/// The operation extension that marks an operation safe to repeat.
+pub const IDEMPOTENT_EXTENSION: &str = "x-ingo-idempotent";
+/// The property extension that names a body's idempotency key field.
+pub const IDEMPOTENCY_KEY_EXTENSION: &str = "x-ingo-idempotency-key";
+/// The idempotency key field of Ingo's write operations.
+const IDEMPOTENCY_KEY_FIELD: &str = "idempotent_key";
 
 /// A field of a JSON request body and the constraints the spec puts on it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestField {
     pub name: String,
     pub required: bool,
+    /// Marked `x-ingo-idempotency-key: true`.
+    pub idempotency_key: bool,
     pub description: Option<String>,
     pub minimum: Option<i64>,
     pub maximum: Option<i64>,
@@ -51,6 +65,10 @@ pub struct Paging {
     pub item_type: String,
     /// The item schema has a string `id` (used to drop duplicates across pages).
     pub item_has_id: bool,
+    /// Which of `page`, `per_page` and `total` the pagination echo has.
+    pub echo_page: bool,
+    pub echo_per_page: bool,
+    pub echo_total: bool,
 }
 
 fn schema_name(reference: &str) -> Option<&str> {
@@ -225,6 +243,20 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .unwrap_or_default();
 
         let paging = paging(spec, &body_fields, response_props);
+        let idempotent = match op.extensions.get(IDEMPOTENT_EXTENSION) {
+            None => false,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(format!(
+                    "operation `{id}`: `{IDEMPOTENT_EXTENSION}` must be true or false, not {other}"
+                ));
+            }
+        };
+        let idempotency_key = body_fields
+            .iter()
+            .find(|f| f.idempotency_key)
+            .or_else(|| body_fields.iter().find(|f| f.name == IDEMPOTENCY_KEY_FIELD))
+            .map(|f| f.name.clone());
         out.push(Operation {
             builder: pascal(&id),
             id,
@@ -237,6 +269,8 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             enveloped,
             body_fields,
             paging,
+            idempotent,
+            idempotency_key,
         });
     }
     Ok(out)
@@ -257,6 +291,8 @@ fn field(
         return f;
     };
     f.description = schema.schema_data.description.clone();
+    f.idempotency_key = schema.schema_data.extensions.get(IDEMPOTENCY_KEY_EXTENSION)
+        == Some(&serde_json::Value::Bool(true));
     match &schema.schema_kind {
         SchemaKind::Type(Type::Integer(i)) => {
             f.integer = true;
@@ -293,7 +329,8 @@ fn paging(
         return None;
     }
     let data = resolve_boxed(spec, response?.properties.get("data")?).and_then(object)?;
-    data.properties.get("pagination")?;
+    let echo = resolve_boxed(spec, data.properties.get("pagination")?).and_then(object)?;
+    let echoes = |name: &str| echo.properties.contains_key(name);
     let items = match &resolve_boxed(spec, data.properties.get("items")?)?.schema_kind {
         SchemaKind::Type(Type::Array(a)) => a.items.as_ref()?,
         _ => return None,
@@ -308,5 +345,22 @@ fn paging(
     Some(Paging {
         item_type: pascal(item_name),
         item_has_id,
+        echo_page: echoes("page"),
+        echo_per_page: echoes("per_page"),
+        echo_total: echoes("total"),
     })
+}
+
+/// Body fields that carry a credential: the `name` of every `apiKey`
+/// security scheme (Ingo's `api_key`), which the client fills itself.
+pub fn credential_fields(openapi: &OpenAPI) -> std::collections::BTreeSet<String> {
+    openapi
+        .components
+        .iter()
+        .flat_map(|c| c.security_schemes.values())
+        .filter_map(|s| match s.as_item() {
+            Some(openapiv3::SecurityScheme::APIKey { name, .. }) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }

@@ -21,13 +21,11 @@ pub fn credentials(sandbox: &Sandbox) -> Credentials {
 
 /// Fast retries and no pacing, so fault tests take milliseconds.
 pub fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        deadline: Duration::from_secs(20),
-        retry_500: false,
-    }
+    RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
+        .deadline(Duration::from_secs(20))
 }
 
 /// A builder for `sandbox`: its credentials, fast retries, no pacing.
