@@ -53,6 +53,7 @@ pub use auth::{
     verify_request, verify_signature,
 };
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
+pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
@@ -69,11 +70,13 @@ pub struct SandboxConfig {
     pub port: u16,
     /// Seed of the deterministic data set.
     pub seed: u64,
-    /// Number of users.
+    /// Number of users listed by [`Sandbox::businesses`] (and named by
+    /// payment intents).
     pub users: usize,
-    /// Businesses per user.
+    /// Businesses per user listed by [`Sandbox::businesses`].
     pub businesses_per_user: usize,
-    /// Contacts per business.
+    /// Contacts of every business, whatever its ids (the reserved
+    /// [`EMPTY_BUSINESS_ID`] has none).
     pub contacts_per_business: usize,
     /// Number of payment intents (at most `u32::MAX`; computed on the fly).
     pub payment_intents: u64,
@@ -207,7 +210,13 @@ impl Sandbox {
         self.state.records()
     }
 
-    /// The (user_id, business_id) pairs that have contacts.
+    /// Example (user_id, business_id) pairs that have contacts:
+    /// [`SandboxConfig::users`] × [`SandboxConfig::businesses_per_user`] of
+    /// them, empty if [`SandboxConfig::contacts_per_business`] is 0.
+    ///
+    /// Any other pair of non-empty ids has contacts too, derived from the
+    /// seed and both ids; only [`NOT_FOUND_USER_ID`],
+    /// [`NOT_FOUND_BUSINESS_ID`] and [`EMPTY_BUSINESS_ID`] are reserved.
     pub fn businesses(&self) -> Vec<(String, String)> {
         self.state.data.businesses_with_contacts()
     }
