@@ -7,17 +7,24 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ingo_sandbox::{FaultKind, FaultRule, FaultScope, Sandbox, SandboxConfig};
+use ingo_sandbox::{
+    EMPTY_BUSINESS_ID, FaultKind, FaultRule, FaultScope, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID,
+    Sandbox, SandboxConfig,
+};
 
 /// A local stand-in for Ingo Payments' Banking Platform API v4: verifies
 /// HMAC-SHA512 request signatures like the gateway, serves deterministic
 /// contacts and payment intents, and injects faults on demand.
 ///
-/// Once listening it prints one line to stdout that a shell can `eval`:
+/// Contacts are served for any user_id / business_id a request names (e.g.
+/// user-demo / buss-demo); reserved ids give the error paths (see --help).
+///
+/// Once listening it prints one line to stdout that a shell can `eval`
+/// (or `export $(cat sandbox.env)`), and a hint about ids to stderr:
 ///
 ///   INGO_BASE_URL=http://127.0.0.1:PORT/api/v4 INGO_API_KEY=… INGO_HMAC_USERNAME=… INGO_HMAC_SECRET=…
 #[derive(Debug, Parser)]
-#[command(name = "ingo-sandbox", version, after_long_help = FAULT_HELP)]
+#[command(name = "ingo-sandbox", version, after_long_help = AFTER_LONG_HELP)]
 struct Args {
     /// TCP port on 127.0.0.1 (0 = pick a free one; the line printed names it)
     #[arg(long, default_value_t = 0)]
@@ -25,13 +32,13 @@ struct Args {
     /// Seed of the deterministic data set
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Number of users
+    /// Number of users named by payment intents' entity_id
     #[arg(long, default_value_t = 3)]
     users: usize,
-    /// Businesses per user
+    /// Businesses per user named by payment intents' entity_id
     #[arg(long, default_value_t = 2)]
     businesses_per_user: usize,
-    /// Contacts per business
+    /// Contacts of every business, whatever its ids (buss-empty… has none)
     #[arg(long, default_value_t = 37)]
     contacts_per_business: usize,
     /// Number of payment intents (computed on the fly; millions are fine)
@@ -68,7 +75,17 @@ struct Args {
     fault_only: Option<String>,
 }
 
-const FAULT_HELP: &str = "\
+const AFTER_LONG_HELP: &str = "\
+Ids:
+  Contacts are served for ANY non-empty user_id and business_id you pick, e.g.
+  user-demo / buss-demo: the same ids (and --seed) always give the same
+  contacts, other ids give other contacts, --contacts-per-business of them.
+  Reserved ids (a prefix; anything starting with it):
+    business_id buss-not-found…  404 \"business_id: business … not found for user …\"
+    user_id     user-not-found…  404 \"user_id: user … not found\"
+    business_id buss-empty…      200 with no contacts (total 0)
+  Payment intents belong to the program: no ids to pick.
+
 Fault kinds for --fault (applied only after authentication passed):
   status:CODE[:RETRY_AFTER]  answer CODE with the error envelope, e.g. status:429:2
                              or status:503:Fri, 17 Jan 2020 19:59:29 GMT
@@ -148,6 +165,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    // Stdout stays the single line a shell evaluates; the hint goes to stderr.
+    eprintln!("{}", ids_hint());
     match wait_for_signal() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -155,6 +174,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The one-line startup hint about ids, printed to stderr.
+fn ids_hint() -> String {
+    format!(
+        "ingo-sandbox: contacts for any --user-id/--business-id (e.g. user-demo / buss-demo); reserved: {NOT_FOUND_BUSINESS_ID} -> 404, {NOT_FOUND_USER_ID} -> 404, {EMPTY_BUSINESS_ID} -> no contacts"
+    )
 }
 
 /// Blocks until Ctrl-C or (on Unix) SIGTERM.
@@ -188,6 +214,15 @@ mod tests {
         assert_eq!(shell_quote("abc-1"), "abc-1");
         assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn the_help_names_the_reserved_ids() {
+        for id in [NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, EMPTY_BUSINESS_ID] {
+            assert!(AFTER_LONG_HELP.contains(id), "{id}");
+            assert!(ids_hint().contains(id), "{id}");
+        }
+        assert!(!ids_hint().contains('\n'));
     }
 
     #[test]
