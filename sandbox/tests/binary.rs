@@ -121,7 +121,14 @@ fn prints_one_sourceable_line_then_serves() {
     );
     assert!(response.contains("\r\nDate: "));
     assert!(
-        response.ends_with(r#"{"status":"error","message":"missing required header: x-date"}"#)
+        response.contains("\r\nWWW-Authenticate: hmac\r\n"),
+        "{response}"
+    );
+    assert!(response.contains("\r\nX-Kong-Request-Id: "), "{response}");
+    // Kong's shape: a message and no status.
+    assert!(
+        response.ends_with("\r\n\r\n{\"message\":\"missing required header: x-date\"}"),
+        "{response}"
     );
 }
 
@@ -216,4 +223,35 @@ fn a_shell_and_the_python_signer_get_contacts_for_picked_ids() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(r#""total":37"#), "{stdout}");
+}
+
+#[test]
+fn request_id_header_and_rate_limit_flags() {
+    let (_child, line, _) = spawn(&["--request-id-header", "X-Request-Id", "--rate-limit", "1"]);
+    let Some(env) = shell_env(&line, r#"eval "$1""#) else {
+        return;
+    };
+    let body = json!({"per_page": 1});
+    let started = std::time::Instant::now();
+    let first = post(&env, common::INTENTS, &body);
+    let second = post(&env, common::INTENTS, &body);
+    assert_eq!(first.status, 200);
+    assert!(first.header("x-request-id").is_some());
+    assert_eq!(first.header("x-kong-request-id"), None);
+    if started.elapsed() < Duration::from_secs(1) {
+        assert_eq!(second.status, 429);
+        assert_eq!(second.message(), "API rate limit exceeded");
+    }
+
+    let (_quiet, line, _) = spawn(&["--request-id-header", ""]);
+    let Some(env) = shell_env(&line, r#"eval "$1""#) else {
+        return;
+    };
+    let response = post_ok(&env, common::INTENTS, &body);
+    assert!(
+        !response
+            .headers
+            .iter()
+            .any(|(n, _)| n.to_ascii_lowercase().contains("request-id"))
+    );
 }
