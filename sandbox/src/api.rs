@@ -50,7 +50,9 @@ pub struct RequestRecord {
     pub body_len: usize,
     /// Whether the HMAC signature verified (true even if the API key then failed).
     pub signature_verified: bool,
-    /// The faults applied to this request, in rule order.
+    /// The faults applied to this request, in rule order: every rule that
+    /// fired, even one with nothing to change (e.g. `short-page` on a 404).
+    /// Empty for requests refused by authentication or the rate limit.
     pub faults: Vec<FaultKind>,
     /// The request id sent in the response's request-id header
     /// (`X-Kong-Request-Id` by default); `None` if that header is turned off.
@@ -360,7 +362,11 @@ fn respond(state: &State, method: &str, path: &str, body: &[u8], faults: &[Fault
                 return reply;
             }
             FaultKind::KongError { code, retry_after } => {
-                let mut reply = Reply::kong(*code, &kong_message(*code));
+                let mut reply = if *code == 401 {
+                    Reply::unauthorized(&kong_message(*code))
+                } else {
+                    Reply::kong(*code, &kong_message(*code))
+                };
                 if let Some(value) = retry_after {
                     reply.extra_headers.push(("Retry-After", value.clone()));
                 }

@@ -271,6 +271,7 @@ fn kong_errors_have_only_a_message() {
             r#"{"message":"The upstream server is currently unavailable"}"#,
             None,
         ),
+        ("kong:401", 401, r#"{"message":"Unauthorized"}"#, None),
         (
             "kong:418",
             418,
@@ -291,6 +292,8 @@ fn kong_errors_have_only_a_message() {
             response.header("content-type"),
             Some("application/json; charset=utf-8")
         );
+        let challenge = (status == 401).then_some("hmac");
+        assert_eq!(response.header("www-authenticate"), challenge, "{spec}");
     }
 }
 
