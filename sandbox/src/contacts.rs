@@ -1,9 +1,10 @@
-//! Contacts of a business: contact `j` of business `(u, b)` is a pure
-//! function of (seed, u, b, j); contact 0 is the newest.
+//! Contacts of a business: contact `j` of a business is a pure function of
+//! (seed, business key, j), the key being a hash of the seed and both ids;
+//! contact 0 is the newest.
 
 use serde::Serialize;
 
-use crate::data::{Dataset, hash, mix, uuid_like};
+use crate::data::{Business, Dataset, hash, uuid_like};
 
 /// The contact types the sandbox serves.
 pub(crate) const CONTACT_TYPES: [&str; 2] = ["customers", "vendors"];
@@ -49,17 +50,16 @@ fn pick<T: Copy>(list: &[T], h: u64) -> Option<T> {
     list.get(usize::try_from(h % len).ok()?).copied()
 }
 
-/// Contact `j` of business `(u, b)`.
-pub(crate) fn contact(data: &Dataset, u: usize, b: usize, j: usize) -> Contact {
-    let h = hash(data.seed, &[10, u as u64, b as u64, j as u64]);
-    // The first half of the id is a bijection of the global index, so ids never collide.
-    let global = ((u as u64)
-        .wrapping_mul(data.businesses_per_user as u64)
-        .wrapping_add(b as u64))
-    .wrapping_mul(data.contacts_per_business as u64)
-    .wrapping_add(j as u64);
-    let id = format!("bcus-{}", uuid_like(mix(global ^ mix(data.seed)), h));
-    let contact_type = if (j + u + b) % 3 == 2 {
+/// Contact `j` of `business`.
+pub(crate) fn contact(data: &Dataset, business: Business, j: usize) -> Contact {
+    let h = hash(data.seed, &[10, business.key, j as u64]);
+    // 128 bits hashed from the pair's key and the index: ids do not collide
+    // across businesses in practice.
+    let id = format!(
+        "bcus-{}",
+        uuid_like(hash(data.seed, &[11, business.key, j as u64]), h)
+    );
+    let contact_type = if (business.key % 3).wrapping_add(j as u64) % 3 == 2 {
         CONTACT_TYPES[1]
     } else {
         CONTACT_TYPES[0]
@@ -107,15 +107,36 @@ pub(crate) fn contact(data: &Dataset, u: usize, b: usize, j: usize) -> Contact {
     }
 }
 
-/// The indexes of the contacts of `(u, b)` whose type is `type_filter` (all
-/// if `None`), newest first.
+/// The indexes of the contacts of `business` whose type is `type_filter`
+/// (all if `None`), newest first.
 pub(crate) fn matching(
     data: &Dataset,
-    u: usize,
-    b: usize,
+    business: Business,
     type_filter: Option<&str>,
 ) -> Vec<usize> {
-    (0..data.contacts_per_business)
-        .filter(|j| type_filter.is_none_or(|t| contact(data, u, b, *j).contact_type == t))
+    (0..business.contacts)
+        .filter(|j| type_filter.is_none_or(|t| contact(data, business, *j).contact_type == t))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn contact_ids_are_distinct_across_businesses() {
+        let data = Dataset::new(3, 1, 1, 40, 1);
+        let mut ids = HashSet::new();
+        for n in 0..250 {
+            let business = data.business("user-1", &format!("buss-{n}"));
+            assert_eq!(business.map(|b| b.contacts), Ok(40));
+            if let Ok(business) = business {
+                for j in 0..business.contacts {
+                    assert!(ids.insert(contact(&data, business, j).id));
+                }
+            }
+        }
+        assert_eq!(ids.len(), 250 * 40);
+    }
 }

@@ -1,11 +1,13 @@
 //! Fault injection: rules that make the sandbox misbehave like a real
 //! gateway or backend sometimes does.
 //!
-//! Rules are consulted only for requests that passed authentication, so a
-//! retrying client's every attempt is still verified and logged. A rule
-//! counts the requests it matches (its [`FaultScope::operation`]); it fires
-//! on every Kth of them if [`FaultScope::every_kth`] is set, and at most
-//! [`FaultScope::first_n`] times if that is set.
+//! Rules are consulted for every request that passed authentication (and the
+//! rate limiter, if one is set), before routing: an unknown operation can get
+//! a 503 too. A rule counts the requests it matches (its
+//! [`FaultScope::operation`]); it fires on every Kth of them if
+//! [`FaultScope::every_kth`] is set, and at most [`FaultScope::first_n`]
+//! times if that is set. Counting happens under one lock, so it is exact
+//! however many requests arrive at once.
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,17 +16,44 @@ use std::time::Duration;
 /// What a fault does to the response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Answer with this status and the error envelope instead of serving.
-    /// `retry_after` (`"2"` or an HTTP date) becomes a `Retry-After` header.
+    /// Answer with this status and the API's error envelope
+    /// `{"status":"error","message":…}` instead of serving. `retry_after`
+    /// (any value: `"2"`, an HTTP date, `"garbage"`…) becomes a
+    /// `Retry-After` header; control characters in it are written as spaces.
     Status {
         /// The HTTP status code.
         code: u16,
         /// The `Retry-After` value, if any.
         retry_after: Option<String>,
     },
+    /// Answer with this status and the gateway's own body shape
+    /// `{"message":…}` (no `status`), e.g. Kong's
+    /// `{"message":"API rate limit exceeded"}` for 429, with an optional
+    /// `Retry-After` like [`FaultKind::Status`].
+    KongError {
+        /// The HTTP status code.
+        code: u16,
+        /// The `Retry-After` value, if any.
+        retry_after: Option<String>,
+    },
+    /// Answer with this status and an empty body: `Content-Length: 0`, no `Content-Type`.
+    EmptyBody {
+        /// The HTTP status code.
+        code: u16,
+    },
+    /// Answer with this status and a `text/plain` body like a proxy's
+    /// (`upstream connect error or disconnect/reset before headers…`).
+    TextBody {
+        /// The HTTP status code.
+        code: u16,
+    },
     /// Wait this long (real time), then serve normally.
     Delay(Duration),
-    /// Send the status line, the headers and part of the body, then reset the connection.
+    /// Send the status line and headers at once, then the body in about ten
+    /// chunks spread over this long, so a client's timeout can fire mid-body.
+    SlowBody(Duration),
+    /// Send the status line, the headers and half the body, then reset the
+    /// connection (a TCP RST, not a clean close).
     DropConnection,
     /// Send a body shorter than its `Content-Length`, then close the connection.
     TruncatedBody,
@@ -111,16 +140,23 @@ impl From<FaultKind> for FaultRule {
 /// Error from parsing a fault specification such as `status:429:2`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault {0:?}: expected one of status:CODE[:RETRY_AFTER], delay:MILLIS, drop, truncate, malformed-json, html:CODE, unknown-enum, extra-fields, short-page, repeat-page"
+    "invalid fault {0:?}: expected one of status:CODE[:RETRY_AFTER], kong:CODE[:RETRY_AFTER], empty:CODE, text:CODE, html:CODE, delay:MILLIS, slow-body:MILLIS, drop, truncate, malformed-json, unknown-enum, extra-fields, short-page, repeat-page (CODE 100..=999; RETRY_AFTER any text without control characters)"
 )]
 pub struct ParseFaultError(pub String);
 
 impl FromStr for FaultKind {
     type Err = ParseFaultError;
 
-    /// Parses `KIND[:ARG]`: `status:CODE[:RETRY_AFTER]`, `delay:MILLIS`,
-    /// `drop`, `truncate`, `malformed-json`, `html:CODE`, `unknown-enum`,
-    /// `extra-fields`, `short-page`, `repeat-page`.
+    /// Parses `KIND[:ARG]`: `status:CODE[:RETRY_AFTER]`,
+    /// `kong:CODE[:RETRY_AFTER]`, `empty:CODE`, `text:CODE`, `html:CODE`,
+    /// `delay:MILLIS`, `slow-body:MILLIS`, `drop`, `truncate`,
+    /// `malformed-json`, `unknown-enum`, `extra-fields`, `short-page`,
+    /// `repeat-page`.
+    ///
+    /// `RETRY_AFTER` is everything after the second colon, taken as is (an
+    /// HTTP date has colons; `garbage`, `-5` and `18446744073709551615` are
+    /// fine too), except that control characters such as CR and LF are
+    /// refused: they would split the header.
     fn from_str(s: &str) -> Result<FaultKind, ParseFaultError> {
         let err = || ParseFaultError(s.to_owned());
         let mut parts = s.splitn(3, ':');
@@ -132,20 +168,35 @@ impl FromStr for FaultKind {
                 .filter(|c| (100..=999).contains(c))
                 .ok_or_else(err)
         };
+        let retry_after = |v: Option<&str>| -> Result<Option<String>, ParseFaultError> {
+            match v {
+                Some(v) if v.chars().any(|c| c.is_control() && c != '\t') => Err(err()),
+                v => Ok(v.map(str::to_owned)),
+            }
+        };
+        let millis = |a: Option<&str>| {
+            a.and_then(|ms| ms.parse::<u64>().ok())
+                .map(Duration::from_millis)
+                .ok_or_else(err)
+        };
         let no_arg = |k: FaultKind| {
             if arg.is_none() { Ok(k) } else { Err(err()) }
         };
         match kind {
             "status" => Ok(FaultKind::Status {
                 code: code(arg)?,
-                retry_after: extra.map(str::to_owned),
+                retry_after: retry_after(extra)?,
+            }),
+            "kong" => Ok(FaultKind::KongError {
+                code: code(arg)?,
+                retry_after: retry_after(extra)?,
             }),
             _ if extra.is_some() => Err(err()),
-            "delay" => arg
-                .and_then(|ms| ms.parse::<u64>().ok())
-                .map(|ms| FaultKind::Delay(Duration::from_millis(ms)))
-                .ok_or_else(err),
+            "delay" => millis(arg).map(FaultKind::Delay),
+            "slow-body" => millis(arg).map(FaultKind::SlowBody),
             "html" => Ok(FaultKind::HtmlErrorPage { code: code(arg)? }),
+            "empty" => Ok(FaultKind::EmptyBody { code: code(arg)? }),
+            "text" => Ok(FaultKind::TextBody { code: code(arg)? }),
             "drop" => no_arg(FaultKind::DropConnection),
             "truncate" => no_arg(FaultKind::TruncatedBody),
             "malformed-json" => no_arg(FaultKind::MalformedJson),
@@ -267,6 +318,100 @@ mod tests {
         assert!("status".parse::<FaultKind>().is_err());
         assert!("status:42".parse::<FaultKind>().is_err());
         assert!("nonsense".parse::<FaultKind>().is_err());
+        assert_eq!("empty:502".parse(), Ok(FaultKind::EmptyBody { code: 502 }));
+        assert_eq!("text:503".parse(), Ok(FaultKind::TextBody { code: 503 }));
+        assert_eq!(
+            "kong:429".parse(),
+            Ok(FaultKind::KongError {
+                code: 429,
+                retry_after: None
+            })
+        );
+        assert_eq!(
+            "kong:429:3".parse(),
+            Ok(FaultKind::KongError {
+                code: 429,
+                retry_after: Some("3".into())
+            })
+        );
+        assert_eq!(
+            "slow-body:1500".parse(),
+            Ok(FaultKind::SlowBody(Duration::from_millis(1500)))
+        );
+        for bad in [
+            "empty",
+            "empty:",
+            "empty:99",
+            "empty:1000",
+            "empty:502:1",
+            "text",
+            "text:abc",
+            "kong",
+            "kong:x",
+            "slow-body",
+            "slow-body:-1",
+            "slow-body:1.5",
+            "slow-body:1:2",
+            "html:502:1",
+            "delay:1:2",
+        ] {
+            assert!(bad.parse::<FaultKind>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn any_retry_after_value_without_control_characters() {
+        for value in [
+            "18446744073709551615",
+            "Fri, 17 Jan 2020 19:59:29 GMT",
+            "garbage",
+            "0",
+            "-5",
+            "",
+            "a:b:c",
+            "tab\there",
+        ] {
+            for kind in ["status", "kong"] {
+                let parsed = format!("{kind}:429:{value}").parse::<FaultKind>();
+                let retry_after = match parsed {
+                    Ok(FaultKind::Status { retry_after, .. })
+                    | Ok(FaultKind::KongError { retry_after, .. }) => retry_after,
+                    other => panic!("{kind}:429:{value}: {other:?}"),
+                };
+                assert_eq!(retry_after.as_deref(), Some(value));
+            }
+        }
+        for value in ["1\r\nX-Evil: 1", "1\n", "\r", "a\0b", "\u{7f}", "\u{85}"] {
+            assert!(
+                format!("status:429:{value}").parse::<FaultKind>().is_err(),
+                "{value:?}"
+            );
+            assert!(
+                format!("kong:503:{value}").parse::<FaultKind>().is_err(),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_is_exact_under_concurrency() {
+        let faults = Faults::new(vec![
+            FaultRule::new(FaultKind::ShortPage).first(37),
+            FaultRule::new(FaultKind::ExtraFields).every(4),
+        ]);
+        let fired: Vec<Vec<FaultKind>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| (0..100).map(|_| faults.select("/a")).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        assert_eq!(fired.len(), 800);
+        let count = |kind: &FaultKind| fired.iter().filter(|f| f.contains(kind)).count();
+        assert_eq!(count(&FaultKind::ShortPage), 37);
+        assert_eq!(count(&FaultKind::ExtraFields), 200);
     }
 
     #[test]

@@ -4,16 +4,34 @@
 //! * Every request is verified like the gateway does (see [`verify_request`]):
 //!   the five signed headers, the body's SHA-512, `content-length`, `x-date`
 //!   within ±300 s of the sandbox clock, the exact `Authorization` shape, the
-//!   HMAC-SHA512 signature, then the program API key. Each failed check is a
-//!   401 with its own message.
+//!   HMAC-SHA512 signature, then the program API key. Each failed check is
+//!   answered as Kong's `hmac-auth` does: `401`, `WWW-Authenticate: hmac`
+//!   and a body `{"message":…}` with no `status`, the message naming the check.
+//! * Every response carries a unique request id in `X-Kong-Request-Id`
+//!   (configurable: [`SandboxConfig::request_id_header`]), also logged.
+//! * An optional rate limit ([`SandboxConfig::rate_limit`]) answers like
+//!   Kong's `rate-limiting`: `429`, `Retry-After: 1`,
+//!   `{"message":"API rate limit exceeded"}`.
 //! * The two list operations validate their bodies (400s name the field) and
 //!   serve deterministic data computed from the seed on the fly, so a million
-//!   payment intents cost no memory.
-//! * [`Faults`] make it misbehave on purpose: status codes with
-//!   `Retry-After`, delays, dropped connections, truncated or malformed
-//!   bodies, HTML error pages, unknown enum values, extra fields, short or
-//!   repeated pages. Faults are applied only after authentication passed, so
-//!   a retrying client's every attempt is still verified and logged.
+//!   payment intents cost no memory. Contacts are served for **any**
+//!   (user_id, business_id) a caller picks, derived from the seed and both
+//!   ids; the reserved [`NOT_FOUND_BUSINESS_ID`] and [`NOT_FOUND_USER_ID`]
+//!   answer 404 and [`EMPTY_BUSINESS_ID`] has no contacts (each also as a
+//!   prefix). Payment intents belong to the program; no other data is
+//!   addressed by id.
+//! * [`Faults`] make it misbehave on purpose: status codes with any
+//!   `Retry-After`, Kong-shaped errors, empty and plain-text bodies, HTML
+//!   error pages, delays, slow bodies, connection resets mid-body, truncated
+//!   or malformed bodies, unknown enum values, extra fields, short or
+//!   repeated pages (see [`FaultKind`]). Faults are consulted for every
+//!   request that passed authentication (and the rate limit), before
+//!   routing, so a retrying client's every attempt is still verified and
+//!   logged, and an operation the sandbox does not know can fail too.
+//! * [`Sandbox::requests`] logs every request, with the faults applied, the
+//!   request id and the body as received (up to [`RECORDED_BODY_BYTES`]),
+//!   including requests refused before routing and those whose client gave
+//!   up during an injected delay.
 //!
 //! ```
 //! use ingo_sandbox::{FaultKind, FaultRule, Sandbox};
@@ -27,6 +45,10 @@
 //! sandbox.faults().add(
 //!     FaultRule::status(503, Some("1")).first(2).only("/payment-intent/program/all"),
 //! );
+//! // Kong's own 429 body, as the `--fault` flag of the binary spells it.
+//! sandbox.faults().add("kong:429:2".parse::<FaultKind>().map_err(std::io::Error::other)?);
+//! // Any ids serve contacts; these are reserved for the error paths.
+//! assert_eq!(ingo_sandbox::NOT_FOUND_BUSINESS_ID, "buss-not-found");
 //! assert!(sandbox.requests().is_empty());
 //! drop(sandbox); // stops the server and joins its thread
 //! # Ok::<(), std::io::Error>(())
@@ -40,6 +62,7 @@ mod data;
 mod faults;
 mod intents;
 mod pages;
+mod ratelimit;
 mod server;
 mod validate;
 
@@ -47,12 +70,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread::JoinHandle;
 
-pub use api::{CONTACTS_PATH, PAYMENT_INTENTS_PATH, RequestRecord};
+pub use api::{
+    CONTACTS_PATH, DEFAULT_REQUEST_ID_HEADER, PAYMENT_INTENTS_PATH, RECORDED_BODY_BYTES,
+    RequestRecord,
+};
 pub use auth::{
     AuthError, MAX_CLOCK_SKEW_SECS, REQUIRED_HEADERS, SandboxCredentials, verify_api_key,
     verify_request, verify_signature,
 };
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
+pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
@@ -69,11 +96,13 @@ pub struct SandboxConfig {
     pub port: u16,
     /// Seed of the deterministic data set.
     pub seed: u64,
-    /// Number of users.
+    /// Number of users listed by [`Sandbox::businesses`] (and named by
+    /// payment intents).
     pub users: usize,
-    /// Businesses per user.
+    /// Businesses per user listed by [`Sandbox::businesses`].
     pub businesses_per_user: usize,
-    /// Contacts per business.
+    /// Contacts of every business, whatever its ids (the reserved
+    /// [`EMPTY_BUSINESS_ID`] has none).
     pub contacts_per_business: usize,
     /// Number of payment intents (at most `u32::MAX`; computed on the fly).
     pub payment_intents: u64,
@@ -87,6 +116,15 @@ pub struct SandboxConfig {
     pub hmac_username: Option<String>,
     /// The HMAC secret; `None` = [`DEFAULT_HMAC_SECRET`].
     pub hmac_secret: Option<String>,
+    /// The response header carrying a unique id per request
+    /// ([`DEFAULT_REQUEST_ID_HEADER`], Kong's, by default; e.g.
+    /// `"X-Request-Id"` for other proxies); `None` or empty: no such header.
+    pub request_id_header: Option<String>,
+    /// A gateway rate limit like Kong's: more than this many authenticated
+    /// requests starting within any sliding second get `429` with
+    /// `Retry-After: 1` and `{"message":"API rate limit exceeded"}`.
+    /// Refused requests do not count. `None` (the default): no limit.
+    pub rate_limit: Option<u32>,
 }
 
 impl Default for SandboxConfig {
@@ -103,6 +141,8 @@ impl Default for SandboxConfig {
             api_key: None,
             hmac_username: None,
             hmac_secret: None,
+            request_id_header: Some(DEFAULT_REQUEST_ID_HEADER.to_owned()),
+            rate_limit: None,
         }
     }
 }
@@ -126,7 +166,19 @@ impl Sandbox {
     }
 
     /// Starts a sandbox; returns once it is listening.
+    ///
+    /// Fails with [`std::io::ErrorKind::InvalidInput`] if
+    /// [`SandboxConfig::request_id_header`] is not a valid header name.
     pub fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let request_id_header = config.request_id_header.filter(|h| !h.is_empty());
+        if let Some(name) = &request_id_header
+            && !is_header_name(name)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("request id header {name:?} is not a valid header name"),
+            ));
+        }
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -151,6 +203,8 @@ impl Sandbox {
             credentials,
             faults: Faults::new(config.faults),
             clock_offset_secs: AtomicI64::new(config.clock_offset_secs),
+            request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
+            limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
             log: Default::default(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -202,12 +256,19 @@ impl Sandbox {
         self.state.clock_offset_secs.store(secs, Ordering::Relaxed);
     }
 
-    /// Every request received so far (the most recent 100,000), oldest first.
+    /// Every request received so far, oldest first: the most recent 100,000,
+    /// fewer if their recorded bodies exceed 64 MiB in all.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.records()
     }
 
-    /// The (user_id, business_id) pairs that have contacts.
+    /// Example (user_id, business_id) pairs that have contacts:
+    /// [`SandboxConfig::users`] × [`SandboxConfig::businesses_per_user`] of
+    /// them, empty if [`SandboxConfig::contacts_per_business`] is 0.
+    ///
+    /// Any other pair of non-empty ids has contacts too, derived from the
+    /// seed and both ids; only [`NOT_FOUND_USER_ID`],
+    /// [`NOT_FOUND_BUSINESS_ID`] and [`EMPTY_BUSINESS_ID`] are reserved.
     pub fn businesses(&self) -> Vec<(String, String)> {
         self.state.data.businesses_with_contacts()
     }
@@ -216,6 +277,22 @@ impl Sandbox {
     pub fn payment_intent_count(&self) -> u64 {
         u64::from(self.state.data.payment_intents)
     }
+}
+
+/// Whether `name` is an HTTP header name (an RFC 9110 token).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A nonce that makes request ids differ between sandboxes.
+fn id_nonce(port: u16) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(port) << 48) ^ u64::from(std::process::id())
 }
 
 impl Drop for Sandbox {

@@ -7,17 +7,24 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ingo_sandbox::{FaultKind, FaultRule, FaultScope, Sandbox, SandboxConfig};
+use ingo_sandbox::{
+    DEFAULT_REQUEST_ID_HEADER, EMPTY_BUSINESS_ID, FaultKind, FaultRule, FaultScope,
+    NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, Sandbox, SandboxConfig,
+};
 
 /// A local stand-in for Ingo Payments' Banking Platform API v4: verifies
 /// HMAC-SHA512 request signatures like the gateway, serves deterministic
 /// contacts and payment intents, and injects faults on demand.
 ///
-/// Once listening it prints one line to stdout that a shell can `eval`:
+/// Contacts are served for any user_id / business_id a request names (e.g.
+/// user-demo / buss-demo); reserved ids give the error paths (see --help).
+///
+/// Once listening it prints one line to stdout that a shell can `eval`
+/// (or `export $(cat sandbox.env)`), and a hint about ids to stderr:
 ///
 ///   INGO_BASE_URL=http://127.0.0.1:PORT/api/v4 INGO_API_KEY=… INGO_HMAC_USERNAME=… INGO_HMAC_SECRET=…
 #[derive(Debug, Parser)]
-#[command(name = "ingo-sandbox", version, after_long_help = FAULT_HELP)]
+#[command(name = "ingo-sandbox", version, after_long_help = AFTER_LONG_HELP)]
 struct Args {
     /// TCP port on 127.0.0.1 (0 = pick a free one; the line printed names it)
     #[arg(long, default_value_t = 0)]
@@ -25,13 +32,13 @@ struct Args {
     /// Seed of the deterministic data set
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Number of users
+    /// Number of users named by payment intents' entity_id
     #[arg(long, default_value_t = 3)]
     users: usize,
-    /// Businesses per user
+    /// Businesses per user named by payment intents' entity_id
     #[arg(long, default_value_t = 2)]
     businesses_per_user: usize,
-    /// Contacts per business
+    /// Contacts of every business, whatever its ids (buss-empty… has none)
     #[arg(long, default_value_t = 37)]
     contacts_per_business: usize,
     /// Number of payment intents (computed on the fly; millions are fine)
@@ -66,24 +73,56 @@ struct Args {
     /// Apply the --fault rules only to paths ending with PATH, e.g. /payment-intent/program/all
     #[arg(long, value_name = "PATH")]
     fault_only: Option<String>,
+    /// Response header carrying a unique id per request ('' = none), e.g. X-Request-Id
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_REQUEST_ID_HEADER)]
+    request_id_header: String,
+    /// Gateway rate limit: more than N authenticated requests in any sliding second get
+    /// 429 with Retry-After: 1 and {"message":"API rate limit exceeded"} (default: off)
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
 }
 
-const FAULT_HELP: &str = "\
-Fault kinds for --fault (applied only after authentication passed):
-  status:CODE[:RETRY_AFTER]  answer CODE with the error envelope, e.g. status:429:2
-                             or status:503:Fri, 17 Jan 2020 19:59:29 GMT
+const AFTER_LONG_HELP: &str = "\
+Ids:
+  Contacts are served for ANY non-empty user_id and business_id you pick, e.g.
+  user-demo / buss-demo: the same ids (and --seed) always give the same
+  contacts, other ids give other contacts, --contacts-per-business of them.
+  Reserved ids (a prefix; anything starting with it):
+    business_id buss-not-found…  404 \"business_id: business … not found for user …\"
+    user_id     user-not-found…  404 \"user_id: user … not found\"
+    business_id buss-empty…      200 with no contacts (total 0)
+  Payment intents belong to the program: no ids to pick.
+
+Fault kinds for --fault (consulted for every authenticated request, before
+routing, so an unknown operation can fail too):
+  status:CODE[:RETRY_AFTER]  CODE with the API's error envelope {\"status\":\"error\",…}, e.g.
+                             status:429:2 or status:503:Fri, 17 Jan 2020 19:59:29 GMT;
+                             RETRY_AFTER is any text (garbage, -5, 18446744073709551615…)
+                             without control characters
+  kong:CODE[:RETRY_AFTER]    CODE with the gateway's shape {\"message\":…} and no status,
+                             e.g. kong:429 -> {\"message\":\"API rate limit exceeded\"}
+  empty:CODE                 CODE with an empty body (Content-Length: 0, no Content-Type)
+  text:CODE                  CODE with a text/plain body like a proxy's (upstream connect error…)
+  html:CODE                  CODE with a text/html error page, like a proxy's 502
   delay:MILLIS               wait, then serve normally
-  drop                       send headers and half the body, then reset the connection
+  slow-body:MILLIS           headers at once, then the body in ~10 chunks over MILLIS
+  drop                       send headers and half the body, then reset the connection (TCP RST)
   truncate                   Content-Length promises more than is sent, then close
   malformed-json             200 with a body that is not JSON
-  html:CODE                  CODE with a text/html error page, like a proxy's 502
   unknown-enum               one payment intent gets status under_review, direction sideways
   extra-fields               unknown fields in the envelope, data, pagination and items
   short-page                 fewer items than per_page although total says more
   repeat-page                ignore the requested page and serve page 1's items
 
-Example:
-  eval \"$(ingo-sandbox --fault status:429:1 --fault-first 2 --fault-only /payment-intent/program/all)\"";
+Gateway realism:
+  A failed signature or api-key check is 401 with WWW-Authenticate: hmac and
+  {\"message\":…} (no status field), as Kong's hmac-auth answers. Every response
+  carries a unique X-Kong-Request-Id (see --request-id-header). --rate-limit N
+  answers 429 like Kong's rate-limiting plugin.
+
+Example (the sandbox keeps running; its line goes to a file):
+  ingo-sandbox --fault status:429:1 --fault-first 2 --fault-only /payment-intent/program/all > sandbox.env &
+  sleep 1; export $(cat sandbox.env)";
 
 /// Quotes `value` for a POSIX shell when it needs it.
 fn shell_quote(value: &str) -> String {
@@ -124,6 +163,8 @@ fn main() -> ExitCode {
         api_key: args.api_key,
         hmac_username: args.hmac_username,
         hmac_secret: args.hmac_secret,
+        request_id_header: Some(args.request_id_header),
+        rate_limit: args.rate_limit,
     };
     let sandbox = match Sandbox::start_with(config) {
         Ok(sandbox) => sandbox,
@@ -148,6 +189,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    // Stdout stays the single line a shell evaluates; the hint goes to stderr.
+    eprintln!("{}", ids_hint());
     match wait_for_signal() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -155,6 +198,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The one-line startup hint about ids, printed to stderr.
+fn ids_hint() -> String {
+    format!(
+        "ingo-sandbox: contacts for any --user-id/--business-id (e.g. user-demo / buss-demo); reserved: {NOT_FOUND_BUSINESS_ID} -> 404, {NOT_FOUND_USER_ID} -> 404, {EMPTY_BUSINESS_ID} -> no contacts"
+    )
 }
 
 /// Blocks until Ctrl-C or (on Unix) SIGTERM.
@@ -191,6 +241,15 @@ mod tests {
     }
 
     #[test]
+    fn the_help_names_the_reserved_ids() {
+        for id in [NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, EMPTY_BUSINESS_ID] {
+            assert!(AFTER_LONG_HELP.contains(id), "{id}");
+            assert!(ids_hint().contains(id), "{id}");
+        }
+        assert!(!ids_hint().contains('\n'));
+    }
+
+    #[test]
     fn args_parse() {
         let args = Args::try_parse_from([
             "ingo-sandbox",
@@ -202,7 +261,27 @@ mod tests {
             "3",
             "--clock-offset",
             "-400",
+            "--fault",
+            "status:429:Fri, 17 Jan 2020 19:59:29 GMT",
+            "--fault",
+            "status:429:-5",
+            "--fault",
+            "kong:503",
+            "--fault",
+            "slow-body:100",
+            "--rate-limit",
+            "5",
+            "--request-id-header",
+            "",
         ]);
-        assert!(args.is_ok_and(|a| a.faults.len() == 2 && a.clock_offset == -400));
+        assert!(args.is_ok_and(|a| a.faults.len() == 6
+            && a.clock_offset == -400
+            && a.rate_limit == Some(5)
+            && a.request_id_header.is_empty()));
+        let defaults = Args::try_parse_from(["ingo-sandbox"]);
+        assert!(defaults.is_ok_and(|a| a.request_id_header == "X-Kong-Request-Id"
+            && a.rate_limit.is_none()));
+        let bad = Args::try_parse_from(["ingo-sandbox", "--fault", "status:429:a\r\nX-Evil: 1"]);
+        assert!(bad.is_err());
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::contacts;
-use crate::data::Dataset;
+use crate::data::{Dataset, Missing};
 use crate::faults::FaultKind;
 use crate::intents::{self, IntentIndex};
 use crate::validate::{self, Invalid, Paging};
@@ -16,7 +16,7 @@ use crate::validate::{self, Invalid, Paging};
 pub(crate) enum Failure {
     /// 400: the body failed validation.
     Invalid(Invalid),
-    /// 404: the addressed business does not exist.
+    /// 404: the addressed user or business does not exist (reserved ids).
     NotFound(String),
     /// 500: the page could not be serialised.
     Internal,
@@ -149,21 +149,24 @@ pub(crate) fn contacts(
     faults: &[FaultKind],
 ) -> Result<Vec<u8>, Failure> {
     let query = validate::contacts(body)?;
-    let (u, b) = data
-        .find_business(&query.user_id, &query.business_id)
-        .ok_or_else(|| {
-            Failure::NotFound(format!(
-                "business_id: business {} not found for user {}",
-                query.business_id, query.user_id
-            ))
+    let business = data
+        .business(&query.user_id, &query.business_id)
+        .map_err(|missing| {
+            Failure::NotFound(match missing {
+                Missing::User => format!("user_id: user {} not found", query.user_id),
+                Missing::Business => format!(
+                    "business_id: business {} not found for user {}",
+                    query.business_id, query.user_id
+                ),
+            })
         })?;
-    let matching = contacts::matching(data, u, b, query.contact_type.as_deref());
+    let matching = contacts::matching(data, business, query.contact_type.as_deref());
     let (offset, len) = window(query.paging, faults);
     let items = matching
         .iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(len).unwrap_or(usize::MAX))
-        .map(|j| contacts::contact(data, u, b, *j))
+        .map(|j| contacts::contact(data, business, *j))
         .collect();
     serialise(items, query.paging, matching.len() as u64, None, faults)
 }

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::api::{self, Reply, Request, RequestRecord, State, Transport};
+use crate::api::{self, Reply, Request, State, Transport};
 use crate::auth::header;
 
 const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -66,7 +66,7 @@ async fn connection(mut stream: TcpStream, state: Arc<State>) {
             Ok(head) => head,
             Err(HeadError::Gone) => return,
             Err(HeadError::Reject(status, message)) => {
-                let reply = Reply::envelope(status, message);
+                let reply = state.refuse("", "", &[], status, message);
                 let _ = write_reply(&mut stream, &state, &reply, false, false).await;
                 return;
             }
@@ -74,23 +74,15 @@ async fn connection(mut stream: TcpStream, state: Arc<State>) {
         let (body, peer_closed) = match read_body(&mut stream, &mut buf, &head).await {
             Ok(read) => read,
             Err((status, message)) => {
-                state.record(RequestRecord {
-                    method: head.method.clone(),
-                    path: head.target.clone(),
-                    status,
-                    auth_failure: None,
-                    x_date: header(&head.headers, "x-date").map(str::to_owned),
-                    body_len: 0,
-                    signature_verified: false,
-                    faults: Vec::new(),
-                });
-                let reply = Reply::envelope(status, message);
+                let reply =
+                    state.refuse(&head.method, &head.target, &head.headers, status, message);
                 let _ = write_reply(&mut stream, &state, &reply, false, false).await;
                 return;
             }
         };
         let keep_alive = !peer_closed && wants_keep_alive(&head);
         let is_head = head.method == "HEAD";
+        let (method, target) = (head.method.clone(), head.target.clone());
         let request = Request {
             method: head.method,
             target: head.target,
@@ -100,9 +92,12 @@ async fn connection(mut stream: TcpStream, state: Arc<State>) {
         };
         let shared = Arc::clone(&state);
         // Filtering a large data set is CPU work: keep it off the I/O threads.
-        let reply = tokio::task::spawn_blocking(move || api::handle(&shared, &request))
-            .await
-            .unwrap_or_else(|_| Reply::envelope(500, "internal server error"));
+        // The request is logged there, before any delay.
+        let reply = match tokio::task::spawn_blocking(move || api::handle(&shared, &request)).await
+        {
+            Ok(reply) => reply,
+            Err(_) => state.refuse(&method, &target, &[], 500, "internal server error"),
+        };
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
         }
@@ -253,6 +248,18 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>, timeout: Duration)
     }
 }
 
+/// The bytes of a header value: control characters (CR, LF…) are written
+/// as spaces, so no value can split the head.
+fn header_value(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+        .collect()
+}
+
+/// How many chunks a paced body is sent in.
+const PACE_CHUNKS: usize = 10;
+
 async fn write_reply(
     stream: &mut TcpStream,
     state: &State,
@@ -266,36 +273,55 @@ async fn write_reply(
         Transport::Normal | Transport::Drop => reply.body.len(),
     };
     let mut head = format!(
-        "HTTP/1.1 {} {}\r\nDate: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+        "HTTP/1.1 {} {}\r\nDate: {}\r\n",
         reply.status,
         api::reason(reply.status),
         httpdate::fmt_http_date(state.now()),
-        reply.content_type,
-        declared
     );
+    if let Some(content_type) = reply.content_type {
+        head.push_str(&format!("Content-Type: {content_type}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {declared}\r\n"));
+    if let (Some(name), Some(id)) = (&state.request_ids.header, &reply.request_id) {
+        head.push_str(&format!("{name}: {id}\r\n"));
+    }
     for (name, value) in &reply.extra_headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        head.push_str(&format!("{name}: {}\r\n", header_value(value)));
     }
     head.push_str(if keep_alive {
         "Connection: keep-alive\r\n\r\n"
     } else {
         "Connection: close\r\n\r\n"
     });
-    let mut out = head.into_bytes();
-    if !is_head {
-        match reply.transport {
-            Transport::Normal | Transport::Truncate => out.extend_from_slice(&reply.body),
-            Transport::Drop => {
-                let half = reply.body.len() / 2;
-                out.extend_from_slice(reply.body.get(..half).unwrap_or_default());
-            }
+    let body: &[u8] = match (is_head, reply.transport) {
+        (true, _) => &[],
+        (false, Transport::Normal | Transport::Truncate) => &reply.body,
+        (false, Transport::Drop) => reply.body.get(..reply.body.len() / 2).unwrap_or_default(),
+    };
+    if reply.pace.is_zero() || body.is_empty() {
+        let mut out = head.into_bytes();
+        out.extend_from_slice(body);
+        stream.write_all(&out).await?;
+        stream.flush().await?;
+    } else {
+        stream.write_all(head.as_bytes()).await?;
+        stream.flush().await?;
+        // About PACE_CHUNKS chunks, a pause before each: the last byte
+        // leaves after the whole `pace`.
+        let size = body.len().div_ceil(PACE_CHUNKS).max(1);
+        let count = body.len().div_ceil(size);
+        let interval = reply.pace / u32::try_from(count).unwrap_or(u32::MAX).max(1);
+        for chunk in body.chunks(size) {
+            tokio::time::sleep(interval).await;
+            stream.write_all(chunk).await?;
+            stream.flush().await?;
         }
     }
-    stream.write_all(&out).await?;
-    stream.flush().await?;
     match reply.transport {
         Transport::Drop => {
-            // Give the peer a moment to read what was sent, then reset.
+            // Give the peer a moment to read what was sent, then close with
+            // SO_LINGER 0: the kernel discards the connection with a RST
+            // (dropping the stream closes it without a FIN first).
             tokio::time::sleep(Duration::from_millis(20)).await;
             #[allow(deprecated)]
             let _ = stream.set_linger(Some(Duration::ZERO));

@@ -4,10 +4,12 @@ mod common;
 
 use std::io::Write;
 use std::net::Shutdown;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use ingo_sandbox::{AuthError, Sandbox, SandboxCredentials, verify_request};
+use ingo_sandbox::{
+    AuthError, FaultKind, FaultRule, Sandbox, SandboxConfig, SandboxCredentials, verify_request,
+};
 use serde_json::json;
 
 fn intents_body() -> serde_json::Value {
@@ -23,8 +25,16 @@ fn rejected(sandbox: &Sandbox, t: &Tweaks) -> String {
         String::from_utf8_lossy(&response.body)
     );
     assert!(response.header("date").is_some());
-    assert_eq!(response.header("content-type"), Some("application/json"));
-    assert_eq!(response.json()["status"], "error");
+    // Kong's hmac-auth refusal: a challenge and `{"message":…}` with no `status`.
+    assert_eq!(response.header("www-authenticate"), Some("hmac"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    let body = response.json();
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+    assert!(body.get("status").is_none(), "{body}");
+    assert!(response.header("x-kong-request-id").is_some());
     response.message()
 }
 
@@ -154,7 +164,13 @@ fn every_failed_check_has_its_own_message() -> std::io::Result<()> {
         );
         assert_eq!(message, format!("missing required header: {name}"));
     }
-    let log = sandbox.requests();
+    // Without Content-Length the body's bytes arrive as the next request on
+    // the connection, which does not parse: logged too, with no method.
+    let log: Vec<_> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| !r.method.is_empty())
+        .collect();
     assert_eq!(log.len(), cases.len() + 5);
     assert!(
         log.iter()
@@ -344,4 +360,65 @@ fn verify_request_is_callable_directly() {
         verify_request("POST", target, "HTTP/1.1", &headers, body, now, &creds),
         Err(AuthError::ContentLengthMismatch { .. })
     ));
+}
+
+#[test]
+fn the_rate_limiter_answers_like_kong() {
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        rate_limit: Some(2),
+        faults: vec![FaultRule::new(FaultKind::ExtraFields)],
+        ..SandboxConfig::default()
+    })
+    .expect("start");
+    let started = Instant::now();
+    let responses: Vec<_> = (0..12)
+        .map(|_| post(&sandbox, INTENTS, &intents_body()))
+        .collect();
+    let elapsed = started.elapsed();
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    // The first two are always admitted; at most two per second after that.
+    assert_eq!(statuses[..2], [200, 200]);
+    let admitted = statuses.iter().filter(|s| **s == 200).count() as u64;
+    assert!(
+        admitted <= 2 * (elapsed.as_secs() + 1),
+        "{statuses:?} in {elapsed:?}"
+    );
+    if elapsed < Duration::from_secs(1) {
+        assert_eq!(admitted, 2, "{statuses:?}");
+    }
+    let log = sandbox.requests();
+    assert_eq!(log.iter().map(|r| r.status).collect::<Vec<_>>(), statuses);
+    for (response, record) in responses.iter().zip(&log).filter(|(r, _)| r.status == 429) {
+        assert_eq!(
+            String::from_utf8_lossy(&response.body),
+            r#"{"message":"API rate limit exceeded"}"#
+        );
+        assert_eq!(response.header("retry-after"), Some("1"));
+        assert_eq!(response.header("x-ratelimit-limit-second"), Some("2"));
+        assert!(response.header("x-kong-request-id").is_some());
+        // Authenticated, refused before any fault was consulted.
+        assert!(record.signature_verified && record.faults.is_empty());
+    }
+    // Authentication comes first: a bad signature is a 401, never a 429.
+    let unsigned = post_with(
+        &sandbox,
+        INTENTS,
+        &intents_body(),
+        &Tweaks {
+            secret: Some("wrong".into()),
+            ..Tweaks::default()
+        },
+    );
+    assert_eq!(unsigned.status, 401);
+    // Once a second has passed since the last admission, requests pass again.
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert_eq!(post(&sandbox, INTENTS, &intents_body()).status, 200);
+}
+
+#[test]
+fn without_a_rate_limit_nothing_is_limited() {
+    let sandbox = Sandbox::start().expect("start");
+    for _ in 0..20 {
+        assert_eq!(post(&sandbox, INTENTS, &intents_body()).status, 200);
+    }
 }

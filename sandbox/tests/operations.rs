@@ -6,7 +6,9 @@ mod common;
 use std::collections::HashSet;
 
 use common::*;
-use ingo_sandbox::{Sandbox, SandboxConfig};
+use ingo_sandbox::{
+    EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, Sandbox, SandboxConfig,
+};
 use serde_json::{Value, json};
 
 fn started(config: SandboxConfig) -> Sandbox {
@@ -199,14 +201,90 @@ fn invalid_bodies_are_400_naming_the_field() {
         let message = response.message();
         assert!(message.starts_with(expected), "{body}: {message}");
     }
-    // Unknown fields are ignored; an unknown business is a 404.
+    // Unknown fields are ignored.
     post_ok(&sandbox, INTENTS, &json!({"color": "blue"}));
-    let unknown = post(
+}
+
+#[test]
+fn reserved_ids_answer_not_found_or_an_empty_list() {
+    let sandbox = started(SandboxConfig::default());
+    let cases = [
+        (
+            "user-x",
+            NOT_FOUND_BUSINESS_ID.to_owned(),
+            "business_id: business buss-not-found not found for user user-x",
+        ),
+        (
+            "user-x",
+            format!("{NOT_FOUND_BUSINESS_ID}-2"),
+            "business_id: business buss-not-found-2 not found for user user-x",
+        ),
+        (
+            NOT_FOUND_USER_ID,
+            "buss-y".to_owned(),
+            "user_id: user user-not-found not found",
+        ),
+    ];
+    for (user, business, expected) in cases {
+        let response = post(
+            &sandbox,
+            CONTACTS,
+            &json!({"user_id": user, "business_id": business}),
+        );
+        assert_eq!(response.status, 404, "{business}");
+        assert_eq!(response.json()["status"], "error");
+        assert_eq!(response.message(), expected);
+    }
+    let empty = post_ok(
         &sandbox,
         CONTACTS,
-        &json!({"user_id": "user-x", "business_id": "buss-y"}),
+        &json!({"user_id": "user-x", "business_id": EMPTY_BUSINESS_ID, "per_page": 500}),
     );
-    assert_eq!(unknown.status, 404);
+    assert_eq!((empty.total(), empty.items().len()), (0, 0));
+    assert_eq!(empty.json()["status"], "success");
+}
+
+#[test]
+fn any_ids_serve_deterministic_contacts() {
+    let config = SandboxConfig {
+        seed: 5,
+        ..SandboxConfig::default()
+    };
+    let a = started(config.clone());
+    let b = started(config);
+    let other_seed = started(SandboxConfig::default());
+    let all = |s: &Sandbox, user: &str, business: &str| {
+        let response = post_ok(
+            s,
+            CONTACTS,
+            &json!({"user_id": user, "business_id": business, "per_page": 500}),
+        );
+        assert_eq!(response.total(), 37);
+        response.items()
+    };
+    let ids = |items: &[Value]| -> HashSet<String> {
+        items
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let picked = all(&a, "user-anything", "buss-anything");
+    assert_eq!(picked.len(), 37);
+    assert_eq!(ids(&picked).len(), 37);
+    assert_eq!(picked, all(&b, "user-anything", "buss-anything"));
+    assert_ne!(picked, all(&other_seed, "user-anything", "buss-anything"));
+    // Other ids, other contacts, and no shared contact ids.
+    for (user, business) in [
+        ("user-anything", "buss-other"),
+        ("user-other", "buss-anything"),
+        ("u", "b"),
+    ] {
+        let other = all(&a, user, business);
+        assert!(ids(&picked).is_disjoint(&ids(&other)), "{user} {business}");
+    }
+    // The listed example pairs are pairs like any other.
+    let (user, business) = a.businesses()[0].clone();
+    assert_eq!(all(&a, &user, &business), all(&b, &user, &business));
 }
 
 #[test]

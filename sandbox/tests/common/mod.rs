@@ -11,9 +11,40 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use ingo_sandbox::Sandbox;
+use ingo_sandbox::{Sandbox, SandboxCredentials};
 use serde_json::Value;
 use sha2::{Digest, Sha512};
+
+/// A sandbox to talk to: one in this process, or a process's printed line.
+pub trait Target {
+    fn base_url(&self) -> &str;
+    fn credentials(&self) -> &SandboxCredentials;
+}
+
+impl Target for Sandbox {
+    fn base_url(&self) -> &str {
+        Sandbox::base_url(self)
+    }
+    fn credentials(&self) -> &SandboxCredentials {
+        Sandbox::credentials(self)
+    }
+}
+
+/// A sandbox known only by its base URL and credentials (e.g. a child process).
+#[derive(Clone, Debug)]
+pub struct Remote {
+    pub base_url: String,
+    pub credentials: SandboxCredentials,
+}
+
+impl Target for Remote {
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    fn credentials(&self) -> &SandboxCredentials {
+        &self.credentials
+    }
+}
 
 pub const CONTACTS: &str = "/business/customers/get-all";
 pub const INTENTS: &str = "/payment-intent/program/all";
@@ -77,13 +108,13 @@ impl Response {
 }
 
 /// `/api/v4` + `path`, as on the wire.
-pub fn full_path(sandbox: &Sandbox, path: &str) -> String {
+pub fn full_path<S: Target + ?Sized>(sandbox: &S, path: &str) -> String {
     let base = sandbox.base_url();
     let stem = base.find("/api/").map(|i| &base[i..]).unwrap_or("/api/v4");
     format!("{stem}{path}")
 }
 
-pub fn addr(sandbox: &Sandbox) -> String {
+pub fn addr<S: Target + ?Sized>(sandbox: &S) -> String {
     sandbox
         .base_url()
         .trim_start_matches("http://")
@@ -131,8 +162,8 @@ pub fn authorization(
 }
 
 /// The header list of a signed request (names as a client would send them).
-pub fn signed_headers(
-    sandbox: &Sandbox,
+pub fn signed_headers<S: Target + ?Sized>(
+    sandbox: &S,
     method: &str,
     target: &str,
     body: &[u8],
@@ -170,7 +201,12 @@ pub fn signed_headers(
 }
 
 /// The raw bytes of a signed request.
-pub fn raw_request(sandbox: &Sandbox, path: &str, body: &[u8], t: &Tweaks) -> Vec<u8> {
+pub fn raw_request<S: Target + ?Sized>(
+    sandbox: &S,
+    path: &str,
+    body: &[u8],
+    t: &Tweaks,
+) -> Vec<u8> {
     let method = t.method.unwrap_or("POST");
     let target = full_path(sandbox, path);
     let mut out = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", addr(sandbox));
@@ -225,7 +261,7 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<Response> {
     })
 }
 
-pub fn connect(sandbox: &Sandbox) -> TcpStream {
+pub fn connect<S: Target + ?Sized>(sandbox: &S) -> TcpStream {
     let stream = TcpStream::connect(addr(sandbox)).expect("connect to the sandbox");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -234,25 +270,30 @@ pub fn connect(sandbox: &Sandbox) -> TcpStream {
 }
 
 /// Sends raw bytes on a fresh connection and reads one response.
-pub fn exchange(sandbox: &Sandbox, raw: &[u8]) -> Response {
+pub fn exchange<S: Target + ?Sized>(sandbox: &S, raw: &[u8]) -> Response {
     let mut stream = connect(sandbox);
     stream.write_all(raw).expect("send request");
     read_response(&mut stream).expect("read response")
 }
 
 /// A signed POST with tweaks.
-pub fn post_with(sandbox: &Sandbox, path: &str, body: &Value, t: &Tweaks) -> Response {
+pub fn post_with<S: Target + ?Sized>(
+    sandbox: &S,
+    path: &str,
+    body: &Value,
+    t: &Tweaks,
+) -> Response {
     let body = serde_json::to_vec(body).expect("serialise body");
     exchange(sandbox, &raw_request(sandbox, path, &body, t))
 }
 
 /// A correctly signed POST.
-pub fn post(sandbox: &Sandbox, path: &str, body: &Value) -> Response {
+pub fn post<S: Target + ?Sized>(sandbox: &S, path: &str, body: &Value) -> Response {
     post_with(sandbox, path, body, &Tweaks::default())
 }
 
 /// A correctly signed POST that must succeed.
-pub fn post_ok(sandbox: &Sandbox, path: &str, body: &Value) -> Response {
+pub fn post_ok<S: Target + ?Sized>(sandbox: &S, path: &str, body: &Value) -> Response {
     let response = post(sandbox, path, body);
     assert_eq!(
         response.status,
