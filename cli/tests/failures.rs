@@ -83,7 +83,7 @@ fn missing_credentials_exit_2() {
 #[test]
 fn api_rejection_exits_3() {
     let sb = sandbox();
-    // An unknown business: the sandbox answers 404 with an error envelope.
+    // The reserved not-found business: the sandbox answers 404 with an error envelope.
     ingo(&sb)
         .args([
             "contacts",
@@ -91,7 +91,7 @@ fn api_rejection_exits_3() {
             "--user-id",
             "user-nobody",
             "--business-id",
-            "buss-nothing",
+            ingo_sandbox::NOT_FOUND_BUSINESS_ID,
         ])
         .assert()
         .code(3)
