@@ -287,7 +287,7 @@ async fn wrong_secret_is_unauthorized_and_no_secret_is_ever_shown() {
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || LogWriter(writer.clone()))
+        .with_writer(move || common::LogWriter(writer.clone()))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -312,18 +312,6 @@ async fn wrong_secret_is_unauthorized_and_no_secret_is_ever_shown() {
         for secret in [wrong_secret, creds.api_key.as_str()] {
             assert!(!text.contains(secret), "a secret leaked into: {text}");
         }
-    }
-}
-
-struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

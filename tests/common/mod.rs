@@ -65,3 +65,134 @@ pub fn first_business(sandbox: &Sandbox) -> (String, String) {
         .next()
         .expect("sandbox has a business")
 }
+
+/// A builder for `sandbox` at the defaults a user gets: pacing at 5/s,
+/// retries, prefetch left to the caller; only the address and credentials set.
+pub fn defaults(sandbox: &Sandbox) -> ClientBuilder {
+    Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(credentials(sandbox))
+}
+
+/// The `page` a logged request asked for (1 when the body does not say).
+pub fn page_of(record: &ingo_sandbox::RequestRecord) -> u64 {
+    serde_json::from_slice::<serde_json::Value>(&record.body)
+        .ok()
+        .and_then(|b| b.get("page").and_then(serde_json::Value::as_u64))
+        .unwrap_or(1)
+}
+
+/// Whether a logged request failed on the wire or with its status: what
+/// the client may legitimately have retried.
+pub fn failed(record: &ingo_sandbox::RequestRecord, attempt_timeout: Duration) -> bool {
+    use ingo_sandbox::FaultKind;
+    record.status >= 400
+        || record.faults.iter().any(|f| match f {
+            FaultKind::DropConnection | FaultKind::TruncatedBody | FaultKind::MalformedJson => true,
+            FaultKind::Delay(d) | FaultKind::SlowBody(d) => *d >= attempt_timeout / 2,
+            _ => false,
+        })
+}
+
+/// No page was requested more often than it failed, plus one.
+pub fn assert_no_page_refetched(log: &[ingo_sandbox::RequestRecord], attempt_timeout: Duration) {
+    let mut per_page: std::collections::BTreeMap<u64, (u32, u32)> = Default::default();
+    for record in log {
+        let entry = per_page.entry(page_of(record)).or_default();
+        entry.0 += 1;
+        entry.1 += u32::from(failed(record, attempt_timeout));
+    }
+    for (page, (requests, failures)) in per_page {
+        assert!(
+            requests <= failures + 1,
+            "page {page} was requested {requests} times but failed only {failures}"
+        );
+    }
+}
+
+/// A hand-rolled HTTP/1.1 server on loopback: for the `n`th request (from 0)
+/// it writes `reply(n)` as is, then keeps the connection for the next one
+/// (or closes it when the reply says `Connection: close`). Returns the base
+/// URL and the count of requests read.
+pub async fn raw_server(
+    reply: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let reply = Arc::new(reply);
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (reply, counter) = (reply.clone(), counter.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    // Read one request: the head, then Content-Length bytes.
+                    let (head_end, length) = loop {
+                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                            let length = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                .unwrap_or(0);
+                            break (end + 4, length);
+                        }
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    while buf.len() < head_end + length {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..head_end + length);
+                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    let bytes = reply(n);
+                    let close = String::from_utf8_lossy(&bytes)
+                        .to_ascii_lowercase()
+                        .contains("connection: close");
+                    if socket.write_all(&bytes).await.is_err() || close {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{port}/api/v4"), count)
+}
+
+/// An HTTP/1.1 response with a body and extra header lines (each `Name: value`).
+pub fn http_reply(status: &str, headers: &[&str], body: &str) -> Vec<u8> {
+    let mut reply = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for header in headers {
+        reply.push_str(header);
+        reply.push_str("\r\n");
+    }
+    reply.push_str("\r\n");
+    reply.push_str(body);
+    reply.into_bytes()
+}
+
+/// A tracing writer into a shared buffer, to read what the client logged.
+pub struct LogWriter(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
