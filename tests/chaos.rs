@@ -90,7 +90,10 @@ impl Schedule {
         assert_eq!(distinct.len() as u64, self.items, "{self:?}: distinct ids");
         let log = sandbox.requests();
         let faulted = log.iter().filter(|r| !r.faults.is_empty()).count();
-        assert!(faulted > 0, "{self:?}: no fault fired, the run proves nothing");
+        assert!(
+            faulted > 0,
+            "{self:?}: no fault fired, the run proves nothing"
+        );
         common::assert_no_page_refetched(&log, ATTEMPT);
     }
 }

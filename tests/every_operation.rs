@@ -18,6 +18,7 @@ async fn every_operation_of_the_spec_is_keyed_and_signed() {
             let value = match *field {
                 "user_id" => user.clone(),
                 "business_id" => business.clone(),
+                "currency" => "usd".to_string(),
                 _ => "regeneration-check".to_string(),
             };
             body.insert(field.to_string(), value.into());
@@ -72,4 +73,129 @@ fn the_generated_operations_match_the_spec_in_use() {
     } else {
         assert_eq!(ids.len(), 2);
     }
+}
+
+/// The extended spec's write operations (see `tests/fixtures/extend_spec.py`),
+/// present only when the crate was built from it (`scripts/test.sh`, step 3).
+fn write_operations() -> Option<(&'static str, &'static str)> {
+    let has = |id: &str| OPERATIONS.iter().any(|o| o.id == id);
+    if has("create_payment_intent") && has("cancel_payment_intent") {
+        return Some(("create_payment_intent", "cancel_payment_intent"));
+    }
+    assert!(
+        std::env::var_os("INGO_SPEC").is_none_or(|s| s.is_empty()),
+        "built from INGO_SPEC, but the write operations are missing"
+    );
+    None
+}
+
+fn body_json(record: &ingo_sandbox::RequestRecord) -> serde_json::Value {
+    serde_json::from_slice(&record.body).expect("a JSON body")
+}
+
+/// A write the spec does not mark safe to repeat, without an idempotency
+/// key: a 503 may mean it was done, so it is not sent again.
+#[tokio::test]
+async fn a_write_without_an_idempotency_key_is_not_repeated_once_it_may_have_arrived() {
+    let Some((_, cancel)) = write_operations() else {
+        return;
+    };
+    let sandbox = common::sandbox();
+    sandbox
+        .faults()
+        .add(ingo_sandbox::FaultRule::status(503, None).first(1));
+    let client = common::client(&sandbox);
+    let descriptor = OPERATIONS.iter().find(|o| o.id == cancel).unwrap();
+    assert!(!descriptor.idempotent && descriptor.idempotency_key.is_none());
+    let error = client
+        .call_json(cancel, serde_json::json!({"id": "ptra-1"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Api { status: 503, .. }), "{error:?}");
+    assert_eq!(sandbox.requests().len(), 1, "sent once");
+}
+
+/// A write whose body carries an idempotency key is retried; the client
+/// filled the key once, so every attempt carries the same one.
+#[tokio::test]
+async fn a_write_with_an_idempotency_key_is_retried_with_the_same_key() {
+    let Some((create, _)) = write_operations() else {
+        return;
+    };
+    let sandbox = common::sandbox();
+    sandbox
+        .faults()
+        .add(ingo_sandbox::FaultRule::status(503, None).first(2));
+    let client = common::client(&sandbox);
+    let descriptor = OPERATIONS.iter().find(|o| o.id == create).unwrap();
+    assert_eq!(descriptor.idempotency_key, Some("idempotent_key"));
+    let result = client
+        .call_json(
+            create,
+            serde_json::json!({"amount": "10.00", "currency": "usd"}),
+        )
+        .await;
+    // The sandbox does not implement the operation: 404 once the faults are spent.
+    assert!(
+        matches!(result, Err(Error::Api { status: 404, .. })),
+        "{result:?}"
+    );
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 3, "two 503s, then the third attempt");
+    let keys: Vec<String> = log
+        .iter()
+        .map(|r| body_json(r)["idempotent_key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    assert!(uuid::Uuid::parse_str(&keys[0]).is_ok(), "{keys:?}");
+
+    // A key the caller chose is kept as is; another call gets a fresh one.
+    let _ = client
+        .call_json(
+            create,
+            serde_json::json!({"amount": "10.00", "currency": "usd", "idempotent_key": "order-42"}),
+        )
+        .await;
+    let _ = client
+        .call_json(
+            create,
+            serde_json::json!({"amount": "10.00", "currency": "usd"}),
+        )
+        .await;
+    let log = sandbox.requests();
+    assert_eq!(body_json(&log[3])["idempotent_key"], "order-42");
+    assert_ne!(body_json(&log[4])["idempotent_key"], keys[0].as_str());
+}
+
+/// A connect error means the request never left: any operation is retried.
+#[tokio::test]
+async fn a_connect_error_is_retried_for_any_operation() {
+    use std::sync::{Arc, Mutex};
+    let Some((_, cancel)) = write_operations() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = common::builder_for(format!("http://127.0.0.1:{port}/api/v4"))
+        .build()
+        .unwrap();
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || common::LogWriter(writer.clone()))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let error = client
+        .call_json(cancel, serde_json::json!({"id": "ptra-1"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let attempts = logs.matches("ingo request attempt").count();
+    assert_eq!(attempts, 4, "every attempt of the policy: {logs}");
 }
