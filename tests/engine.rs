@@ -58,9 +58,11 @@ fn assert_each_once(ids: &[String], expected: usize) {
 #[tokio::test]
 async fn one_429_mid_walk_does_not_hang_a_paced_prefetching_walk() {
     let sandbox = intents(2_000);
+    // The sixth request: by then the pacer's window is full, so the
+    // prefetched request is waiting for a slot when the 429 arrives.
     sandbox
         .faults()
-        .add(FaultRule::status(429, Some("1")).every(3).first(1));
+        .add(FaultRule::status(429, Some("1")).every(6).first(1));
     let client = common::defaults(&sandbox).build().unwrap();
     let ids = within("walk", walk(&client, 200)).await.unwrap();
     assert_each_once(&ids, 2_000);
