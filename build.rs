@@ -8,6 +8,8 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let spec_path = ingo_codegen::spec_path(&manifest_dir, "spec/ingo-banking.yaml");
     let spec = ingo_codegen::load(&spec_path).unwrap_or_else(|e| ingo_codegen::exit_with(&e));
+    // Dependents' build scripts read it as DEP_INGO_BANKING_SPEC (see `links`).
+    println!("cargo::metadata=spec={}", spec_path.display());
     ingo_codegen::write_or_exit(
         ingo_codegen::generate_client(&spec),
         &out_dir,

@@ -8,7 +8,9 @@
 //! * an arm of `dispatch`, which decodes the flags into the operation's typed
 //!   request body and runs the client's builder through `src/run.rs`.
 //!
-//! Set `INGO_SPEC` to build from another spec file (relative to the workspace root).
+//! The spec is the one `ingo-banking` was generated from (its build script
+//! passes the path as `DEP_INGO_BANKING_SPEC`), so the commands always match
+//! the client; `INGO_SPEC` switches both.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,7 +30,16 @@ const FRIENDLY_FLAGS: &[(&str, &str)] = &[
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
-    let spec_path = ingo_codegen::spec_path(&manifest_dir.join(".."), "spec/ingo-banking.yaml");
+    let spec_path = match std::env::var_os("DEP_INGO_BANKING_SPEC") {
+        Some(path) => PathBuf::from(path),
+        None => ingo_codegen::exit_with(&SpecError {
+            path: manifest_dir.join("Cargo.toml"),
+            problem: "ingo-banking did not say which spec it was generated from \
+                      (DEP_INGO_BANKING_SPEC is unset)"
+                .into(),
+        }),
+    };
+    println!("cargo:rerun-if-changed={}", spec_path.display());
     let spec = ingo_codegen::load(&spec_path).unwrap_or_else(|e| ingo_codegen::exit_with(&e));
     ingo_codegen::write_or_exit(generate(&spec), &out_dir, "ingo_cli.rs");
 }

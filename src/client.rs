@@ -24,6 +24,7 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// The environment's base URL, with the `/api/v4` stem.
     pub fn base_url(&self) -> &str {
         match self {
             Environment::Sandbox => "https://api.sdev.banking.ingopayments.tech/api/v4",
@@ -104,6 +105,7 @@ impl ClientBuilder {
         Ok(builder)
     }
 
+    /// Ingo's sandbox (the default) or production, or any other base URL.
     pub fn environment(mut self, environment: Environment) -> Self {
         self.base_url = Some(environment.base_url().to_string());
         self
@@ -115,6 +117,7 @@ impl ClientBuilder {
         self
     }
 
+    /// The api key and HMAC credentials to sign with.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
@@ -132,6 +135,7 @@ impl ClientBuilder {
         self
     }
 
+    /// When and how often to try again (see [`RetryPolicy`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

@@ -37,6 +37,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod client;
 mod context;
 mod convert;
@@ -73,12 +75,15 @@ pub use validate::Violation;
 
 /// An operation of the spec, as generated (see [`OPERATIONS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationDescriptor {
     /// The spec's `operationId`, also the client's method name.
     pub id: &'static str,
+    /// The HTTP method, e.g. `POST`.
     pub method: &'static str,
     /// Relative to the base URL.
     pub path: &'static str,
+    /// The spec's one-line summary.
     pub summary: &'static str,
     /// Whether it pages (`page`/`per_page` in, `data.items` out).
     pub paginated: bool,

@@ -27,7 +27,9 @@ pub struct FieldRule {
 /// A body field outside what the spec allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// The body field at fault, as the spec names it.
     pub field: String,
+    /// What rule it breaks.
     pub reason: String,
 }
 

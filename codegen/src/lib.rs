@@ -148,22 +148,6 @@ pub fn generate_client(spec: &LoadedSpec) -> Result<String, SpecError> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// Generate the CLI subcommands (progenitor's clap generator) for `crate_name`.
-pub fn generate_cli(spec: &LoadedSpec, crate_name: &str) -> Result<String, SpecError> {
-    let fail = |problem: String| SpecError {
-        path: spec.path.clone(),
-        problem,
-    };
-    let tokens = without_panics(|| {
-        progenitor::Generator::new(&settings(spec)).cli(&spec.openapi, crate_name)
-    })
-    .map_err(|panic| fail(format!("progenitor cannot generate the CLI: {panic}")))?
-    .map_err(|e| fail(format!("progenitor cannot generate the CLI: {e}")))?;
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| fail(format!("generated CLI does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&file))
-}
-
 /// Run `f`, turning a panic inside the generator (progenitor and typify
 /// assert on some shapes they do not support) into its message, so the build
 /// fails with the spec's name instead of a backtrace.
