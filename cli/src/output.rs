@@ -12,7 +12,7 @@ mod json;
 #[cfg(test)]
 mod reference;
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +41,50 @@ impl Format {
             "csv" => Some(Format::Csv),
             "table" => Some(Format::Table),
             _ => None,
+        }
+    }
+}
+
+/// How much output is gathered before a write when stdout is not a terminal.
+const PIPE_BUFFER: usize = 64 * 1024;
+
+/// Standard output, buffered. On a terminal, std's line-buffered stdout
+/// behind an 8 KiB buffer, as always. Otherwise a 64 KiB buffer written
+/// straight to a duplicate of the descriptor: through std's line buffer,
+/// every chunk took two writes, split at its last newline.
+pub fn stdout() -> BufWriter<Stdout> {
+    let stdout = io::stdout();
+    if !stdout.is_terminal() {
+        #[cfg(unix)]
+        if let Ok(fd) = std::os::fd::AsFd::as_fd(&stdout).try_clone_to_owned() {
+            return BufWriter::with_capacity(PIPE_BUFFER, Stdout::Direct(fd.into()));
+        }
+    }
+    BufWriter::new(Stdout::Std(stdout.lock()))
+}
+
+/// Where [`stdout`] writes.
+pub enum Stdout {
+    #[cfg_attr(
+        not(unix),
+        allow(dead_code, reason = "the descriptor is duplicated on unix only")
+    )]
+    Direct(std::fs::File),
+    Std(io::StdoutLock<'static>),
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stdout::Direct(file) => file.write(buf),
+            Stdout::Std(lock) => lock.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stdout::Direct(file) => file.flush(),
+            Stdout::Std(lock) => lock.flush(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Running an operation: the client, one page or every page, and what fails.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::args::{Connection, Invocation};
-use crate::output::{Format, Sink};
+use crate::output::{self, Format, Sink};
 
 /// How to present a run.
 pub struct Context {
@@ -152,7 +152,7 @@ where
     Op: ListOperation<'a>,
     Op::Item: Serialize,
 {
-    let mut sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
+    let mut sink = Sink::new(ctx.format, output::stdout(), ctx.columns);
     if !ctx.all {
         let response = op.call().await?;
         let (items, info) = Op::into_page(response).unwrap_or_default();
@@ -211,7 +211,7 @@ where
     Op::Response: Serialize,
 {
     let response = op.call().await?;
-    let sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
+    let sink = Sink::new(ctx.format, output::stdout(), ctx.columns);
     sink.single(&response)?;
     Ok(())
 }
