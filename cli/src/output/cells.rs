@@ -58,7 +58,10 @@ impl Row {
         }) {
             Err(RowError::NotAnObject) => {
                 self.clear(columns.len().max(1));
-                write_cell(&mut self.cells[0], item).map_err(RowError::Json)
+                match self.cells.first_mut() {
+                    Some(first) => write_cell(first, item).map_err(RowError::Json),
+                    None => Ok(()),
+                }
             }
             other => other,
         }
