@@ -21,8 +21,10 @@ fn main() -> ExitCode {
         Ok(invocation) => invocation,
         Err(e) => e.exit(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a run is one request or one walk, whose prefetch keeps the
+    // next request out while this thread writes (the server works meanwhile);
+    // worker threads only added wake-ups between them (~5-10 % more CPU).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -1,9 +1,24 @@
 //! Writing items as they arrive: json, ndjson, csv or an aligned table, all in
 //! constant memory (the table measures its columns on the first rows only).
+//!
+//! Items are written from their typed values: json and ndjson serialize them
+//! straight to the output, csv and table through reused cell buffers
+//! (`cells`). The bytes are those of the writer that first made each item a
+//! `serde_json::Value` (kept in `reference` for the tests): the generated
+//! types serialize their fields in sorted order, as a `Value` sorts its keys.
 
-use std::io::{self, Write};
+mod cells;
+mod json;
+#[cfg(test)]
+mod reference;
 
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use serde::Serialize;
 use serde_json::Value;
+
+use cells::Row;
+use json::{Compact, Pretty};
 
 /// How many rows the table reads before fixing its column widths.
 const TABLE_SAMPLE: usize = 100;
@@ -30,68 +45,119 @@ impl Format {
     }
 }
 
-/// A stream of items (JSON objects) in one format.
+/// How much output is gathered before a write when stdout is not a terminal.
+const PIPE_BUFFER: usize = 64 * 1024;
+
+/// Standard output, buffered. On a terminal, std's line-buffered stdout
+/// behind an 8 KiB buffer, as always. Otherwise a 64 KiB buffer written
+/// straight to a duplicate of the descriptor: through std's line buffer,
+/// every chunk took two writes, split at its last newline.
+pub fn stdout() -> BufWriter<Stdout> {
+    let stdout = io::stdout();
+    if !stdout.is_terminal() {
+        #[cfg(unix)]
+        if let Ok(fd) = std::os::fd::AsFd::as_fd(&stdout).try_clone_to_owned() {
+            return BufWriter::with_capacity(PIPE_BUFFER, Stdout::Direct(fd.into()));
+        }
+    }
+    BufWriter::new(Stdout::Std(stdout.lock()))
+}
+
+/// Where [`stdout`] writes.
+pub enum Stdout {
+    #[cfg_attr(
+        not(unix),
+        allow(dead_code, reason = "the descriptor is duplicated on unix only")
+    )]
+    Direct(std::fs::File),
+    Std(io::StdoutLock<'static>),
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stdout::Direct(file) => file.write(buf),
+            Stdout::Std(lock) => lock.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stdout::Direct(file) => file.flush(),
+            Stdout::Std(lock) => lock.flush(),
+        }
+    }
+}
+
+/// A stream of items (objects, typically) in one format.
 pub struct Sink<W: Write> {
-    format: Format,
-    out: W,
+    out: Out<W>,
     /// The columns the spec gives the items; the first item may add more.
     spec_columns: &'static [&'static str],
     columns: Option<Vec<String>>,
     written: u64,
-    csv_buffer: Vec<u8>,
-    table: Table,
+    row: Row,
+}
+
+/// The output, as each format writes it.
+enum Out<W: Write> {
+    Json(W),
+    Ndjson(W),
+    Csv(Box<csv::Writer<W>>),
+    Table(W, Table),
 }
 
 #[derive(Default)]
 struct Table {
+    /// The first rows, held until the column widths are fixed.
     pending: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
+    /// The line being written (reused).
+    line: String,
 }
 
 impl<W: Write> Sink<W> {
     pub fn new(format: Format, out: W, spec_columns: &'static [&'static str]) -> Self {
+        let out = match format {
+            Format::Json => Out::Json(out),
+            Format::Ndjson => Out::Ndjson(out),
+            // Records may differ in length (an item that is not an object), as they always could.
+            Format::Csv => Out::Csv(Box::new(
+                csv::WriterBuilder::new().flexible(true).from_writer(out),
+            )),
+            Format::Table => Out::Table(out, Table::default()),
+        };
         Sink {
-            format,
             out,
             spec_columns,
             columns: None,
             written: 0,
-            csv_buffer: Vec::new(),
-            table: Table::default(),
+            row: Row::default(),
         }
     }
 
     /// Write one item.
-    pub fn item(&mut self, item: &Value) -> io::Result<()> {
-        match self.format {
-            Format::Json => {
-                self.out
-                    .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
-                let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
-                for (i, line) in text.lines().enumerate() {
-                    if i > 0 {
-                        self.out.write_all(b"\n")?;
-                    }
-                    write!(self.out, "  {line}")?;
-                }
+    pub fn item<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
+        match &mut self.out {
+            Out::Json(out) => {
+                // Each item pretty-printed one level in, as an element of the array.
+                out.write_all(if self.written == 0 {
+                    b"[\n  "
+                } else {
+                    b",\n  "
+                })?;
+                item.serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut *out,
+                    Pretty::new(1),
+                ))?;
             }
-            Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, item).map_err(io::Error::other)?;
-                self.out.write_all(b"\n")?;
+            Out::Ndjson(out) => {
+                item.serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut *out, Compact,
+                ))?;
+                out.write_all(b"\n")?;
             }
-            Format::Csv => {
-                let first = self.columns.is_none();
-                let row = self.row(item);
-                if first {
-                    let header = self.ensure_columns(item).to_vec();
-                    self.csv_record(&header)?;
-                }
-                self.csv_record(&row)?;
-            }
-            Format::Table => {
-                let row = self.row(item);
-                self.table_row(row)?;
-            }
+            Out::Csv(_) | Out::Table(..) => self.row_item(item)?,
         }
         self.written += 1;
         Ok(())
@@ -103,12 +169,15 @@ impl<W: Write> Sink<W> {
         dead_code,
         reason = "used by the generated dispatch when the spec has an operation that does not page"
     )]
-    pub fn single(mut self, response: &Value) -> io::Result<()> {
-        match self.format {
-            Format::Json => {
-                serde_json::to_writer_pretty(&mut self.out, response).map_err(io::Error::other)?;
-                self.out.write_all(b"\n")?;
-                self.out.flush()
+    pub fn single<T: Serialize + ?Sized>(mut self, response: &T) -> io::Result<()> {
+        match &mut self.out {
+            Out::Json(out) => {
+                response.serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut *out,
+                    Pretty::new(0),
+                ))?;
+                out.write_all(b"\n")?;
+                out.flush()
             }
             _ => {
                 self.item(response)?;
@@ -119,28 +188,57 @@ impl<W: Write> Sink<W> {
 
     /// End the output (close the JSON array, flush the table and csv).
     pub fn finish(mut self) -> io::Result<()> {
-        match self.format {
-            Format::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
-            Format::Json => self.out.write_all(b"\n]\n")?,
-            Format::Ndjson => {}
-            Format::Csv => {
-                if self.written == 0 && !self.spec_columns.is_empty() {
-                    let header = self.ensure_columns(&Value::Null).to_vec();
-                    self.csv_record(&header)?;
-                }
+        let empty = self.written == 0;
+        if matches!(self.out, Out::Csv(_) | Out::Table(..)) {
+            self.ensure_columns(&Value::Null);
+        }
+        let columns = self.columns.as_deref().unwrap_or_default();
+        match &mut self.out {
+            Out::Json(out) => {
+                out.write_all(if empty { b"[]\n" } else { b"\n]\n" })?;
+                out.flush()
             }
-            Format::Table => {
-                self.ensure_columns(&Value::Null);
-                if self.table.widths.is_none() {
-                    self.fix_widths()?;
+            Out::Ndjson(out) => out.flush(),
+            Out::Csv(csv) => {
+                if empty && !self.spec_columns.is_empty() {
+                    csv.write_record(columns).map_err(csv_error)?;
                 }
+                csv.flush()
+            }
+            Out::Table(out, table) => {
+                if table.widths.is_none() {
+                    table.fix_widths(out, columns)?;
+                }
+                out.flush()
             }
         }
-        self.out.flush()
     }
 
-    /// Fix the columns on the first item: the spec's, then any others it has.
-    fn ensure_columns(&mut self, item: &Value) -> &[String] {
+    /// A csv record or a table row: the item's cells, after the header on the first.
+    fn row_item<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
+        let first = self.columns.is_none();
+        if first {
+            // Once per output: the first item as a `Value`, for its keys.
+            let value = serde_json::to_value(item)?;
+            self.ensure_columns(&value);
+        }
+        let columns = self.columns.as_deref().unwrap_or_default();
+        self.row.fill(item, columns)?;
+        match &mut self.out {
+            Out::Csv(csv) => {
+                if first {
+                    csv.write_record(columns).map_err(csv_error)?;
+                }
+                csv.write_record(self.row.cells()).map_err(csv_error)
+            }
+            Out::Table(out, table) => table.row(out, self.row.cells(), columns),
+            Out::Json(_) | Out::Ndjson(_) => Ok(()),
+        }
+    }
+
+    /// Fix the columns on the first item: the spec's, then any others it has
+    /// (in a `Value`'s key order).
+    fn ensure_columns(&mut self, item: &Value) {
         let spec_columns = self.spec_columns;
         self.columns.get_or_insert_with(|| {
             let mut columns: Vec<String> = spec_columns.iter().map(|c| c.to_string()).collect();
@@ -154,43 +252,41 @@ impl<W: Write> Sink<W> {
                 columns.push("value".into());
             }
             columns
-        })
+        });
     }
+}
 
-    fn row(&mut self, item: &Value) -> Vec<String> {
-        let columns = self.ensure_columns(item);
-        let mut row: Vec<String> = match item {
-            Value::Object(map) => columns.iter().map(|c| cell(map.get(c))).collect(),
-            other => vec![cell(Some(other))],
-        };
-        row.resize(columns.len().max(1), String::new());
-        row
+/// A csv error as an I/O error, keeping an I/O error's kind (a broken pipe stays one).
+fn csv_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
     }
-
-    fn csv_record(&mut self, record: &[String]) -> io::Result<()> {
-        // A csv writer over a reused buffer, so the output stays ours (and
-        // is written through as each record is complete).
-        let mut writer = csv::Writer::from_writer(std::mem::take(&mut self.csv_buffer));
-        writer.write_record(record).map_err(io::Error::other)?;
-        let mut buffer = writer
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        self.out.write_all(&buffer)?;
-        buffer.clear();
-        self.csv_buffer = buffer;
-        Ok(())
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
     }
+}
 
-    fn table_row(&mut self, row: Vec<String>) -> io::Result<()> {
-        match &self.table.widths {
+impl Table {
+    fn row<W: Write>(
+        &mut self,
+        out: &mut W,
+        cells: &[Vec<u8>],
+        columns: &[String],
+    ) -> io::Result<()> {
+        match &self.widths {
             Some(widths) => {
-                let line = format_row(&row, widths);
-                writeln!(self.out, "{line}")
+                let cells = cells.iter().map(|c| text(c));
+                write_row(out, &mut self.line, cells, widths)
             }
             None => {
-                self.table.pending.push(row);
-                if self.table.pending.len() >= TABLE_SAMPLE {
-                    self.fix_widths()?;
+                let row = cells
+                    .iter()
+                    .map(|c| text(c).map(str::to_owned))
+                    .collect::<io::Result<Vec<String>>>()?;
+                self.pending.push(row);
+                if self.pending.len() >= TABLE_SAMPLE {
+                    self.fix_widths(out, columns)?;
                 }
                 Ok(())
             }
@@ -198,10 +294,9 @@ impl<W: Write> Sink<W> {
     }
 
     /// Measure the sampled rows, print the header and them.
-    fn fix_widths(&mut self) -> io::Result<()> {
-        let header = self.columns.clone().unwrap_or_default();
+    fn fix_widths<W: Write>(&mut self, out: &mut W, header: &[String]) -> io::Result<()> {
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.table.pending {
+        for row in &self.pending {
             for (w, c) in widths.iter_mut().zip(row) {
                 *w = (*w).max(c.chars().count());
             }
@@ -210,95 +305,63 @@ impl<W: Write> Sink<W> {
             *w = (*w).min(TABLE_MAX_WIDTH);
         }
         if !header.is_empty() {
-            writeln!(
-                self.out,
-                "{}",
-                format_row(
-                    &header.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>(),
-                    &widths
-                )
+            let upper = header.iter().map(|h| Ok(h.to_uppercase()));
+            write_row(out, &mut self.line, upper, &widths)?;
+        }
+        for row in std::mem::take(&mut self.pending) {
+            write_row(
+                out,
+                &mut self.line,
+                row.iter().map(|c| Ok(c.as_str())),
+                &widths,
             )?;
         }
-        for row in std::mem::take(&mut self.table.pending) {
-            writeln!(self.out, "{}", format_row(&row, &widths))?;
-        }
-        self.table.widths = Some(widths);
+        self.widths = Some(widths);
         Ok(())
     }
 }
 
-/// A value as a csv or table cell: text as is, null as empty, objects and arrays as JSON.
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
+/// A cell's bytes as text (they are: a `str`, or JSON).
+fn text(cell: &[u8]) -> io::Result<&str> {
+    std::str::from_utf8(cell).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
-fn format_row(row: &[String], widths: &[usize]) -> String {
-    let cells: Vec<String> = row
-        .iter()
-        .zip(widths)
-        .map(|(cell, &width)| {
-            let cell = cell.replace(['\n', '\r', '\t'], " ");
-            let len = cell.chars().count();
-            if len > width {
-                let cut: String = cell.chars().take(width.saturating_sub(1)).collect();
-                format!("{cut}…")
-            } else {
-                format!("{cell}{}", " ".repeat(width - len))
-            }
-        })
-        .collect();
-    cells.join("  ").trim_end().to_string()
+/// One table line: each cell on one line, padded or cut with `…` to its
+/// column's width, two spaces between, no trailing whitespace.
+fn write_row<W: Write, S: AsRef<str>>(
+    out: &mut W,
+    line: &mut String,
+    cells: impl Iterator<Item = io::Result<S>>,
+    widths: &[usize],
+) -> io::Result<()> {
+    line.clear();
+    for (i, (cell, &width)) in cells.zip(widths).enumerate() {
+        let cell = cell?;
+        let cell = cell.as_ref();
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let len = cell.chars().count();
+        let shown = if len > width {
+            width.saturating_sub(1)
+        } else {
+            len
+        };
+        line.extend(cell.chars().take(shown).map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c => c,
+        }));
+        if len > width {
+            line.push('…');
+        } else {
+            line.extend(std::iter::repeat_n(' ', width - len));
+        }
+    }
+    let end = line.trim_end().len();
+    line.truncate(end);
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn render(format: Format, items: &[Value]) -> String {
-        let mut out = Vec::new();
-        let mut sink = Sink::new(format, &mut out, &["id", "name"]);
-        for item in items {
-            sink.item(item).unwrap();
-        }
-        sink.finish().unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn json_is_an_array_even_when_streamed() {
-        let items = [json!({"id": "a"}), json!({"id": "b", "meta": {"k": 1}})];
-        let parsed: Value = serde_json::from_str(&render(Format::Json, &items)).unwrap();
-        assert_eq!(parsed, json!(items));
-        assert_eq!(render(Format::Json, &[]).trim(), "[]");
-    }
-
-    #[test]
-    fn csv_has_spec_columns_then_extras_and_nested_json() {
-        let items = [
-            json!({"id": "a", "extra": {"k": 1}}),
-            json!({"id": "b", "name": "x,y"}),
-        ];
-        let text = render(Format::Csv, &items);
-        assert_eq!(text, "id,name,extra\na,,\"{\"\"k\"\":1}\"\nb,\"x,y\",\n");
-        assert_eq!(render(Format::Csv, &[]), "id,name\n");
-    }
-
-    #[test]
-    fn table_aligns_and_cuts_long_cells() {
-        let long = "x".repeat(60);
-        let text = render(
-            Format::Table,
-            &[json!({"id": "a", "name": long}), json!({"id": "bbb"})],
-        );
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], format!("ID   NAME"));
-        assert!(lines[1].ends_with('…'));
-        assert_eq!(lines[1].chars().count(), 5 + TABLE_MAX_WIDTH);
-        assert_eq!(lines[2], "bbb");
-    }
-}
+mod tests;

@@ -1,6 +1,6 @@
 //! Running an operation: the client, one page or every page, and what fails.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::args::{Connection, Invocation};
-use crate::output::{Format, Sink};
+use crate::output::{self, Format, Sink};
 
 /// How to present a run.
 pub struct Context {
@@ -145,22 +145,18 @@ pub fn body<T: DeserializeOwned>(body: Value) -> Result<T, Failure> {
     serde_json::from_value(body).map_err(|e| Failure::Usage(format!("invalid request: {e}")))
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<Value, Failure> {
-    serde_json::to_value(value).map_err(|e| Failure::Output(io::Error::other(e)))
-}
-
 /// A paged list: one page, or with `--all` every page (the next one prefetched).
 pub async fn list<'a, Op>(op: Op, ctx: &Context) -> Result<(), Failure>
 where
     Op: ListOperation<'a>,
     Op::Item: Serialize,
 {
-    let mut sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
+    let mut sink = Sink::new(ctx.format, output::stdout(), ctx.columns);
     if !ctx.all {
         let response = op.call().await?;
         let (items, info) = Op::into_page(response).unwrap_or_default();
         for item in &items {
-            sink.item(&to_json(item)?)?;
+            sink.item(item)?;
         }
         sink.finish()?;
         if let Some(total) = info.total
@@ -192,9 +188,10 @@ where
             bar.set_length(total);
         }
         for item in &page.items {
-            sink.item(&to_json(item)?)?;
-            bar.inc(1);
+            sink.item(item)?;
         }
+        // Once a page: even a hidden bar reads the clock on every `inc`.
+        bar.inc(page.items.len() as u64);
     }
     bar.finish_and_clear();
     // Close the output (valid JSON even when the walk stopped early); the exit code tells.
@@ -213,8 +210,8 @@ where
     Op::Response: Serialize,
 {
     let response = op.call().await?;
-    let sink = Sink::new(ctx.format, BufWriter::new(io::stdout().lock()), ctx.columns);
-    sink.single(&to_json(&response)?)?;
+    let sink = Sink::new(ctx.format, output::stdout(), ctx.columns);
+    sink.single(&response)?;
     Ok(())
 }
 
