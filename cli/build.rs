@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ingo_codegen::{LoadedSpec, Operation, RequestField, SpecError};
+use ingo_codegen::{Kind, LoadedSpec, Operation, RequestField, Rule, SpecError};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -191,22 +191,9 @@ fn entry(
             .map(|(_, friendly)| friendly.to_string())
             .filter(|friendly| !flags.contains(friendly));
         let friendly = opt(friendly);
-        let help = f.description.clone().unwrap_or_default();
+        let help = help(f);
         let required = f.required;
-        let kind = if f.integer {
-            let (min, max) = (opt(f.minimum), opt(f.maximum));
-            quote!(crate::args::FieldKind::Integer { min: #min, max: #max })
-        } else if !f.enum_values.is_empty() {
-            let values = &f.enum_values;
-            quote!(crate::args::FieldKind::OneOf(&[#(#values),*]))
-        } else if f.date_time {
-            // An end bound given as a plain date means the end of that day.
-            let end = name.starts_with("end") || name.ends_with("_to") || name.ends_with("_before");
-            quote!(crate::args::FieldKind::DateTime { end_of_day: #end })
-        } else {
-            let (min, max) = (opt(f.min_length), opt(f.max_length));
-            quote!(crate::args::FieldKind::Text { min_len: #min, max_len: #max })
-        };
+        let kind = field_kind(name, &f.rule);
         quote! {
             crate::args::CliField {
                 name: #name, flag: #flag, friendly: #friendly, help: #help, required: #required, kind: #kind,
@@ -228,6 +215,171 @@ fn entry(
     }
 }
 
+/// The spec's description, and what it does not say of the value's form.
+fn help(f: &RequestField) -> String {
+    let mut help = f.description.clone().unwrap_or_default();
+    let rule = &f.rule;
+    if rule.format_is("uuid") {
+        help += " A UUID.";
+    }
+    if rule.format_is("email") {
+        help += " An email address.";
+    }
+    if let Some(pattern) = &rule.pattern {
+        help += &format!(" Must match the pattern {pattern}");
+        help += if help.ends_with('.') { "" } else { "." };
+    }
+    if rule.kind == Kind::Number {
+        let bound = |v: Option<f64>, exclusive: bool, word: &str, strict: &str| match v {
+            Some(v) if exclusive => format!(" {strict} {v}"),
+            Some(v) => format!(" {word} {v}"),
+            None => String::new(),
+        };
+        let low = bound(
+            rule.minimum,
+            rule.exclusive_minimum,
+            "at least",
+            "greater than",
+        );
+        let high = bound(rule.maximum, rule.exclusive_maximum, "at most", "less than");
+        match (low.is_empty(), high.is_empty()) {
+            (false, false) if !rule.exclusive_minimum && !rule.exclusive_maximum => {
+                let (min, max) = (
+                    rule.minimum.unwrap_or_default(),
+                    rule.maximum.unwrap_or_default(),
+                );
+                help += &format!(" A number from {min} to {max}.")
+            }
+            (false, false) => help += &format!(" A number{low} and{high}."),
+            (false, true) | (true, false) => help += &format!(" A number{low}{high}."),
+            (true, true) => help += " A number.",
+        }
+    }
+    if rule.kind == Kind::Array {
+        match (rule.min_items, rule.max_items) {
+            (Some(min), Some(max)) => help += &format!(" {min} to {max} items."),
+            (Some(min), None) => help += &format!(" At least {min} items."),
+            (None, Some(max)) => help += &format!(" At most {max} items."),
+            (None, None) => {}
+        }
+    }
+    help.trim().to_string()
+}
+
+/// The flag kind of a body field (see `FieldKind` in `src/args.rs`).
+fn field_kind(name: &str, rule: &Rule) -> TokenStream {
+    let int = |v: Option<f64>, exclusive: bool, step: i64| {
+        opt(v.filter(|v| v.is_finite()).map(|v| {
+            let v = if step > 0 { v.ceil() } else { v.floor() } as i64;
+            if exclusive { v + step } else { v }
+        }))
+    };
+    let float = |v: Option<f64>| {
+        opt(v
+            .filter(|v| v.is_finite())
+            .map(proc_macro2::Literal::f64_suffixed))
+    };
+    match rule.kind {
+        Kind::Integer => {
+            let min = int(rule.minimum, rule.exclusive_minimum, 1);
+            let max = int(rule.maximum, rule.exclusive_maximum, -1);
+            quote!(crate::args::FieldKind::Integer { min: #min, max: #max })
+        }
+        Kind::Number => {
+            // Exclusive bounds are left to the client's check, which names them.
+            let (min, max) = (float(rule.minimum), float(rule.maximum));
+            quote!(crate::args::FieldKind::Number { min: #min, max: #max })
+        }
+        Kind::Boolean => quote!(crate::args::FieldKind::Boolean),
+        Kind::String if !rule.enum_values.is_empty() => {
+            let values = &rule.enum_values;
+            quote!(crate::args::FieldKind::OneOf(&[#(#values),*]))
+        }
+        Kind::String if rule.format_is("date-time") => {
+            // An end bound given as a plain date means the end of that day.
+            let end = name.starts_with("end") || name.ends_with("_to") || name.ends_with("_before");
+            quote!(crate::args::FieldKind::DateTime { end_of_day: #end })
+        }
+        Kind::String if rule.format_is("date") => quote!(crate::args::FieldKind::Date),
+        Kind::String => {
+            let (min, max) = (opt(rule.min_length), opt(rule.max_length));
+            quote!(crate::args::FieldKind::Text { min_len: #min, max_len: #max })
+        }
+        Kind::Array
+            if rule.items.as_ref().is_some_and(|i| {
+                matches!(
+                    i.kind,
+                    Kind::String | Kind::Integer | Kind::Number | Kind::Boolean
+                )
+            }) =>
+        {
+            let item = rule.items.as_ref().map(|i| field_kind(name, i));
+            quote!(crate::args::FieldKind::List(&#item))
+        }
+        Kind::Array => {
+            let items = match rule.items.as_deref() {
+                Some(items) if items.is_object() => format!(" of objects: {}", object_hint(items)),
+                _ => String::new(),
+            };
+            json(quote!(Array), format!("A JSON array{items}."))
+        }
+        _ if rule.is_object() => json(
+            quote!(Object),
+            format!("A JSON object: {}.", object_hint(rule)),
+        ),
+        _ => json(quote!(Any), "JSON.".to_string()),
+    }
+}
+
+fn json(shape: TokenStream, hint: String) -> TokenStream {
+    quote!(crate::args::FieldKind::Json { shape: crate::args::JsonShape::#shape, hint: #hint })
+}
+
+/// The keys an object schema names, through `allOf`, with `oneOf`/`anyOf`
+/// alternatives spelled out: `{line1 (required), city} or {…}`.
+fn object_hint(rule: &Rule) -> String {
+    fn keys(rule: &Rule, out: &mut Vec<String>) {
+        for p in &rule.properties {
+            let mut key = p.name.clone();
+            match (p.required, p.rule.enum_values.as_slice()) {
+                (true, [only]) => key += &format!(" (required, \"{only}\")"),
+                (true, _) => key += " (required)",
+                (false, [only]) => key += &format!(" (\"{only}\")"),
+                _ => {}
+            }
+            if !out
+                .iter()
+                .any(|k| k.split(' ').next() == Some(p.name.as_str()))
+            {
+                out.push(key);
+            }
+        }
+        rule.all_of.iter().for_each(|part| keys(part, out));
+    }
+    let mut common = Vec::new();
+    keys(rule, &mut common);
+    let alternatives: Vec<String> = rule
+        .any_of
+        .iter()
+        .chain(rule.all_of.iter().flat_map(|p| &p.any_of))
+        .map(|alt| {
+            let mut k = common.clone();
+            keys(alt, &mut k);
+            format!("{{{}}}", k.join(", "))
+        })
+        .collect();
+    match (
+        alternatives.is_empty(),
+        rule.additional.is_some(),
+        common.is_empty(),
+    ) {
+        (false, _, _) => format!("one of {}", alternatives.join(" or ")),
+        (true, true, true) => "any keys".to_string(),
+        (true, true, false) => format!("{{{}}} and any other keys", common.join(", ")),
+        (true, false, _) => format!("{{{}}}", common.join(", ")),
+    }
+}
+
 fn arm(op: &Operation, spec_path: &Path) -> Result<TokenStream, SpecError> {
     let id = &op.id;
     let method = format_ident!("{}", op.id);
@@ -238,7 +390,12 @@ fn arm(op: &Operation, spec_path: &Path) -> Result<TokenStream, SpecError> {
                     path: spec_path.to_path_buf(),
                     problem: format!("operation `{}`: `{body}` is not a Rust type: {e}", op.id),
                 })?;
-            quote!(client.#method().body(crate::run::body::<#ty>(body)?))
+            quote!(client.#method().body({
+                // The spec's rules first: their errors name the (nested) field.
+                ingo_banking::check_body(#id, &body)
+                    .map_err(|v| crate::run::Failure::Api(v.into()))?;
+                crate::run::body::<#ty>(body)?
+            }))
         }
         None => quote!(client.#method()),
     };

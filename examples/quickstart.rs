@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
-use ingo_banking::prelude::*;
-use ingo_banking::types::PaymentIntent;
+use ingo_banking::types::{self, PaymentIntent};
+use ingo_banking::{Client, Credentials};
 use rust_decimal::Decimal;
 
 #[tokio::main]
@@ -30,16 +30,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?)
         .build()?;
 
-    // One page of the contacts of a business.
-    let (user_id, business_id) = sandbox
-        .businesses()
-        .into_iter()
-        .next()
-        .ok_or("sandbox has no businesses")?;
+    // One page of the contacts of a business (the sandbox serves any ids).
+    let business_id = "buss-demo";
     let contacts = client
         .list_contacts()
-        .user_id(user_id.as_str())
-        .business_id(business_id.as_str())
+        .user_id("user-demo")
+        .business_id(business_id)
         .per_page(5)
         .call()
         .await?;

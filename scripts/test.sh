@@ -5,7 +5,10 @@
 #   2. every test of the workspace (client, sandbox, CLI, doctests);
 #   3. regeneration: a copy of the spec with a third operation and a new
 #      optional field, given through INGO_SPEC, builds and is keyed and signed;
-#   4. a broken spec fails the build with a message naming the file.
+#      a copy using every ordinary schema feature builds (client and CLI), its
+#      rules are checked before sending, and its responses decode leniently;
+#   4. a broken spec fails the build with a message naming the file;
+#   5. the README's example, built and run by a crate outside the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +21,7 @@ skip_or_fail() {
 mkdir -p target/tools
 if have_python; then
   python3 tests/fixtures/extend_spec.py spec/ingo-banking.yaml target/extended-spec.yaml
+  python3 tests/fixtures/all_features.py spec/ingo-banking.yaml target/all-features-spec.yaml
 fi
 
 echo "==> 1. spec validation (openapi-spec-validator)"
@@ -27,7 +31,8 @@ if have_python; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
   fi
-  "$venv/bin/openapi-spec-validator" --schema 3.0 spec/ingo-banking.yaml target/extended-spec.yaml
+  "$venv/bin/openapi-spec-validator" --schema 3.0 spec/ingo-banking.yaml target/extended-spec.yaml \
+    target/all-features-spec.yaml
 else
   skip_or_fail "spec validation needs python3"
 fi
@@ -38,6 +43,8 @@ cargo test --workspace
 echo "==> 3. regeneration from an extended spec (INGO_SPEC)"
 if have_python; then
   INGO_SPEC=target/extended-spec.yaml cargo test -p ingo-banking --test every_operation
+  INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-banking --test all_features
+  INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-cli
 else
   skip_or_fail "the regeneration check needs python3 to write the extended spec"
 fi
@@ -52,4 +59,6 @@ if ! grep -q "target/broken-spec.yaml: .*has no operationId" <<<"$out"; then
   echo "error: the build failed without naming the spec and the problem:" >&2; echo "$out" >&2; exit 1
 fi
 echo "broken spec rejected: $(grep -m1 'ingo spec error' <<<"$out")"
+echo "==> 5. the README example, from a crate outside the workspace"
+bash scripts/readme-example.sh
 echo "all test steps passed"

@@ -73,6 +73,13 @@ pub use progenitor_client::{Error as RawError, ResponseValue};
 pub use retry::RetryPolicy;
 pub use validate::Violation;
 
+/// Check a JSON request body against every rule the spec states for
+/// `operation_id` (what the client does before sending), e.g. to report a
+/// bad nested field by its path before decoding the body into its type.
+pub fn check_body(operation_id: &str, body: &serde_json::Value) -> Result<(), Violation> {
+    validate::check(operation_id, body)
+}
+
 /// An operation of the spec, as generated (see [`OPERATIONS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -360,6 +360,9 @@ async fn every_attempt_is_traced_with_its_request_id() {
         .with_writer(move || common::LogWriter(writer.clone()))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first hit by a parallel test with no subscriber may have
+    // cached "never"; ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
     client.list_payment_intents().call().await.unwrap();
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     let log = sandbox.requests();

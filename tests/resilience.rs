@@ -290,6 +290,9 @@ async fn wrong_secret_is_unauthorized_and_no_secret_is_ever_shown() {
         .with_writer(move || common::LogWriter(writer.clone()))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first hit by a parallel test with no subscriber may have
+    // cached "never"; ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
 
     let error = one_page(&client).await.expect_err("wrong secret");
     assert!(

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use clap::builder::{PossibleValuesParser, RangedI64ValueParser};
+use clap::builder::{
+    BoolValueParser, PossibleValuesParser, RangedI64ValueParser, TypedValueParser,
+};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
@@ -44,21 +46,58 @@ pub struct CliField {
     pub kind: FieldKind,
 }
 
-/// What a field accepts.
+/// What a field accepts. Every kind parses to the JSON value sent; the client
+/// checks the rest of what the spec says (patterns, nested fields) before
+/// sending, and a violation exits 2 naming the field.
+#[allow(
+    dead_code,
+    reason = "constructed by the generated table when the spec has such a field"
+)]
 #[derive(Debug, Clone, Copy)]
 pub enum FieldKind {
     Integer {
         min: Option<i64>,
         max: Option<i64>,
     },
+    /// A JSON number (`format: double`/`float` or none).
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// `--flag true|false`; `--flag` alone means true.
+    Boolean,
     OneOf(&'static [&'static str]),
     DateTime {
         end_of_day: bool,
     },
+    /// `format: date`: YYYY-MM-DD.
+    Date,
     Text {
         min_len: Option<usize>,
         max_len: Option<usize>,
     },
+    /// An array of scalars: the flag is repeated, one item each
+    /// (`--tags a --tags b`), so items may contain commas.
+    List(&'static FieldKind),
+    /// Anything else (objects, maps, `allOf`/`oneOf`, arrays of objects): the
+    /// value is JSON, checked here to be of the right top-level type.
+    Json {
+        shape: JsonShape,
+        /// What the JSON holds, from the spec (keys, alternatives), for the help.
+        hint: &'static str,
+    },
+}
+
+/// The top-level JSON type a `FieldKind::Json` flag takes.
+#[allow(
+    dead_code,
+    reason = "constructed by the generated table when the spec has such a field"
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonShape {
+    Object,
+    Array,
+    Any,
 }
 
 /// Where to connect and as whom.
@@ -100,7 +139,8 @@ pub fn command() -> Command {
             "Command line for Ingo Payments' Banking Platform API v4. Every operation of the spec is a \
              subcommand (e.g. `ingo list-contacts`), also reachable as `ingo <tag> <verb>` (e.g. `ingo contacts list`).\n\n\
              Exit codes: 0 success, 2 usage error, 3 the API rejected the request, 4 authentication failed, \
-             5 network error or timeout, 6 undecodable response.",
+             5 network error, timeout, or the API still rate-limiting or unavailable (429, 502-504) after the retries, \
+             6 undecodable or oversized response, or pages the server broke (output up to there is kept).",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -245,29 +285,88 @@ fn field_arg(field: &'static CliField, friendly: bool) -> Arg {
     arg = arg
         .long(long)
         .value_name(long.replace('-', "_").to_uppercase());
-    match field.kind {
+    kind_arg(arg, field.kind, field.help)
+}
+
+/// Give `arg` the parser (and help) of `kind`; every parser yields the JSON value to send.
+fn kind_arg(arg: Arg, kind: FieldKind, help: &'static str) -> Arg {
+    match kind {
         FieldKind::Integer { min, max } => {
             use std::ops::Bound::{Included, Unbounded};
             let bound = |b: Option<i64>| b.map_or(Unbounded, Included);
             let parser = RangedI64ValueParser::<i64>::new().range((bound(min), bound(max)));
-            arg.value_parser(parser)
+            arg.value_parser(parser.map(Value::from))
         }
-        FieldKind::OneOf(values) => arg.value_parser(PossibleValuesParser::new(values)),
+        FieldKind::Number { min, max } => {
+            arg.value_parser(move |s: &str| parse_number(s, min, max))
+        }
+        FieldKind::Boolean => arg
+            .value_parser(BoolValueParser::new().map(Value::Bool))
+            .num_args(0..=1)
+            .default_missing_value("true")
+            .value_name("true|false"),
+        FieldKind::OneOf(values) => {
+            arg.value_parser(PossibleValuesParser::new(values).map(Value::String))
+        }
         FieldKind::DateTime { end_of_day } => {
             let day = if end_of_day {
                 "the end of that day"
             } else {
                 "its start"
             };
-            arg.value_parser(move |s: &str| parse_date_time(s, end_of_day))
+            arg.value_parser(move |s: &str| parse_date_time(s, end_of_day).map(Value::String))
                 .help(format!(
-                    "{} RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31: {day}, UTC).",
-                    field.help
+                    "{help} RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31: {day}, UTC)."
                 ))
         }
+        FieldKind::Date => arg
+            .value_parser(|s: &str| parse_date(s).map(Value::String))
+            .value_name("YYYY-MM-DD"),
         FieldKind::Text { min_len, max_len } => {
-            arg.value_parser(move |s: &str| check_length(s, min_len, max_len))
+            arg.value_parser(move |s: &str| check_length(s, min_len, max_len).map(Value::String))
         }
+        FieldKind::List(item) => {
+            let arg = kind_arg(arg, *item, help).action(ArgAction::Append);
+            let shown = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            arg.help(format!("{shown} Repeat the flag for each item."))
+        }
+        FieldKind::Json { shape, hint } => arg
+            .value_parser(move |s: &str| parse_json(s, shape))
+            .value_name("JSON")
+            .help(format!("{help} {hint}").trim_start().to_string()),
+    }
+}
+
+fn parse_number(s: &str, min: Option<f64>, max: Option<f64>) -> Result<Value, String> {
+    let n = s
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .ok_or("expected a number, e.g. 12.5")?;
+    match (min, max) {
+        (Some(min), _) if n < min => Err(format!("must be at least {min}")),
+        (_, Some(max)) if n > max => Err(format!("must be at most {max}")),
+        _ => serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| "expected a finite number".to_string()),
+    }
+}
+
+fn parse_date(s: &str) -> Result<String, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| "expected a date such as 2026-01-31".to_string())
+}
+
+fn parse_json(s: &str, shape: JsonShape) -> Result<Value, String> {
+    let value: Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
+    match shape {
+        JsonShape::Object if !value.is_object() => {
+            Err("expected a JSON object, e.g. '{\"key\": \"value\"}'".into())
+        }
+        JsonShape::Array if !value.is_array() => Err("expected a JSON array, e.g. '[…]'".into()),
+        _ => Ok(value),
     }
 }
 
@@ -373,15 +472,17 @@ fn body(op: &CliOperation, m: &ArgMatches, all: bool) -> Value {
     let mut body = Map::new();
     for field in op.fields {
         let value = match field.kind {
-            FieldKind::Integer { max, .. } => match m.get_one::<i64>(field.name) {
-                Some(n) => Some(Value::from(*n)),
-                // Walking every page: the fewer requests, the better.
-                None if all && field.name == "per_page" => max.map(Value::from),
-                None => None,
-            },
-            _ => m
-                .get_one::<String>(field.name)
-                .map(|s| Value::String(s.clone())),
+            FieldKind::List(_) => m
+                .get_many::<Value>(field.name)
+                .map(|items| Value::Array(items.cloned().collect())),
+            _ => m.get_one::<Value>(field.name).cloned(),
+        };
+        // Walking every page: the fewer requests, the better.
+        let value = match (value, field.kind) {
+            (None, FieldKind::Integer { max, .. }) if all && field.name == "per_page" => {
+                max.map(Value::from)
+            }
+            (value, _) => value,
         };
         if let Some(value) = value {
             body.insert(field.name.to_string(), value);
@@ -397,6 +498,100 @@ mod tests {
     #[test]
     fn the_command_is_well_formed() {
         command().debug_assert();
+    }
+
+    #[test]
+    fn every_field_kind_parses_to_the_json_sent() {
+        static TEXT: FieldKind = FieldKind::Text {
+            min_len: None,
+            max_len: None,
+        };
+        let kinds = [
+            ("flag", FieldKind::Boolean),
+            (
+                "n",
+                FieldKind::Number {
+                    min: Some(0.0),
+                    max: Some(1.0),
+                },
+            ),
+            ("day", FieldKind::Date),
+            ("tags", FieldKind::List(&TEXT)),
+            (
+                "obj",
+                FieldKind::Json {
+                    shape: JsonShape::Object,
+                    hint: "",
+                },
+            ),
+            (
+                "arr",
+                FieldKind::Json {
+                    shape: JsonShape::Array,
+                    hint: "",
+                },
+            ),
+        ];
+        let cmd = kinds.iter().fold(Command::new("t"), |cmd, (name, kind)| {
+            cmd.arg(kind_arg(
+                Arg::new(*name).long(*name).action(ArgAction::Set),
+                *kind,
+                "",
+            ))
+        });
+        let parse = |argv: &[&str]| {
+            let m = cmd
+                .clone()
+                .try_get_matches_from(argv)
+                .map_err(|e| e.kind())?;
+            let mut out = Map::new();
+            for (name, kind) in &kinds {
+                let value = match kind {
+                    FieldKind::List(_) => m
+                        .get_many::<Value>(name)
+                        .map(|v| Value::Array(v.cloned().collect())),
+                    _ => m.get_one::<Value>(name).cloned(),
+                };
+                if let Some(value) = value {
+                    out.insert(name.to_string(), value);
+                }
+            }
+            Ok::<_, clap::error::ErrorKind>(Value::Object(out))
+        };
+        assert_eq!(
+            parse(&[
+                "t",
+                "--flag",
+                "--n",
+                "0.25",
+                "--day",
+                "2026-01-31",
+                "--tags",
+                "a,b",
+                "--tags",
+                "c",
+                "--obj",
+                r#"{"k": [1]}"#,
+                "--arr",
+                "[]",
+            ]),
+            Ok(serde_json::json!({
+                "flag": true, "n": 0.25, "day": "2026-01-31", "tags": ["a,b", "c"],
+                "obj": {"k": [1]}, "arr": [],
+            }))
+        );
+        assert_eq!(
+            parse(&["t", "--flag", "false"]),
+            Ok(serde_json::json!({"flag": false}))
+        );
+        let invalid = Err(clap::error::ErrorKind::ValueValidation);
+        assert_eq!(parse(&["t", "--n", "1.5"]), invalid);
+        assert_eq!(parse(&["t", "--n", "NaN"]), invalid);
+        assert_eq!(parse(&["t", "--day", "2026-02-30"]), invalid);
+        assert_eq!(parse(&["t", "--obj", "[1]"]), invalid);
+        assert_eq!(parse(&["t", "--obj", "{nope"]), invalid);
+        assert_eq!(parse(&["t", "--arr", "{}"]), invalid);
+        assert!(parse(&["t", "--flag", "maybe"]).is_err());
     }
 
     #[test]

@@ -56,17 +56,21 @@ impl std::fmt::Display for Failure {
 }
 
 impl Failure {
-    /// The process exit code: 2 usage, 3 rejected, 4 unauthorized, 5 network, 6 undecodable.
+    /// The process exit code: 2 usage, 3 rejected, 4 unauthorized, 5 network,
+    /// timeout or a transient refusal that outlasted the retries (429, 502-504),
+    /// 6 undecodable or oversized response, or a walk the server broke.
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
             Failure::Output(_) => 1,
             Failure::Api(e) => match e {
-                Error::InvalidRequest { .. } | Error::Configuration(_) => 2,
-                Error::Api { .. } => 3,
+                Error::InvalidRequest { .. } | Error::Configuration(_) | Error::Clock(_) => 2,
                 Error::Unauthorized { .. } => 4,
-                Error::Transport(_) | Error::Timeout | Error::RateLimited { .. } => 5,
-                Error::UndecodableResponse { .. } | Error::Pagination { .. } => 6,
+                e if e.is_transient() => 5,
+                Error::Api { .. } => 3,
+                Error::UndecodableResponse { .. }
+                | Error::ResponseTooLarge { .. }
+                | Error::Pagination { .. } => 6,
                 _ => 1,
             },
         }

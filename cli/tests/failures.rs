@@ -303,3 +303,24 @@ fn help_lists_every_operation_and_the_spec_descriptions() {
             "Identifier of the target business.",
         ));
 }
+
+#[test]
+fn a_503_page_that_outlasts_the_retries_exits_5_with_the_status_and_request_id() {
+    let sb = sandbox();
+    sb.faults()
+        .add(FaultRule::new(FaultKind::HtmlErrorPage { code: 503 }));
+    let out = ingo(&sb)
+        .args(INTENTS)
+        .args(["--retries", "1"])
+        .output()
+        .expect("ingo runs");
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = sb.requests().pop().expect("requests were made");
+    let id = last.request_id.expect("the sandbox names its requests");
+    assert!(
+        stderr.contains("HTTP 503") && stderr.contains(&id),
+        "{stderr}"
+    );
+    assert_eq!(sb.requests().len(), 2, "the first attempt and one retry");
+}

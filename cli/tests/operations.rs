@@ -338,3 +338,27 @@ fn flags_may_come_from_the_command_line_instead_of_the_environment() {
     ]));
     assert_eq!(json_items(&out).len(), 2);
 }
+
+/// The sandbox serves contacts for any ids a user makes up, the same ones each time.
+#[test]
+fn contacts_for_ids_a_user_picks() {
+    let sb = sandbox();
+    let args = [
+        "contacts",
+        "list",
+        "--user-id",
+        "user-anything",
+        "--business-id",
+        "buss-anything",
+        "--output",
+        "ndjson",
+    ];
+    let first = stdout_of(ingo(&sb).args(args));
+    let second = stdout_of(ingo(&sb).args(args));
+    assert_eq!(first.lines().count(), 10, "one page of the default size");
+    assert_eq!(first, second);
+    for line in first.lines() {
+        let contact: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(contact["id"].as_str().unwrap().starts_with("bcus-"));
+    }
+}

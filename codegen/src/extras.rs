@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use crate::model::{self, Field};
 use crate::prepare::{OpenEnum, pascal};
-use crate::spec::{Operation, Paging, RequestField};
+use crate::spec::{Kind, Operation, Paging, RequestField, Rule};
 
 fn path(text: &str) -> Result<syn::Type, String> {
     syn::parse_str(text).map_err(|e| format!("`{text}` is not a Rust type: {e}"))
@@ -39,8 +39,17 @@ pub fn add_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), St
             .description
             .clone()
             .unwrap_or_else(|| format!("`{}` as the API sends it.", e.name));
+        // Values that name the same variant (`a-b`, `a_b`) get a number.
+        let mut taken = std::collections::BTreeSet::new();
         let variants = e.values.iter().map(|v| {
-            let ident = variant_ident(v);
+            let base = variant_ident(v).to_string();
+            let mut name = base.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            let ident = format_ident!("{}", name);
             quote!(#ident => #v)
         });
         let item: syn::Item = syn::parse2(quote! {
@@ -55,40 +64,101 @@ pub fn add_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), St
     Ok(())
 }
 
-fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
-    match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    }
+fn field_rule(f: &RequestField) -> TokenStream {
+    let (name, required, rule) = (&f.name, f.required, rule(&f.rule));
+    quote!(crate::validate::FieldRule { name: #name, required: #required, rule: #rule })
 }
 
-fn rule(f: &RequestField) -> TokenStream {
-    let RequestField {
-        name,
-        required,
-        minimum,
-        maximum,
-        enum_values,
-        date_time,
-        integer,
-        ..
-    } = f;
-    let (minimum, maximum) = (opt(minimum), opt(maximum));
-    let min_length = opt(&f.min_length.map(|n| n as u64));
-    let max_length = opt(&f.max_length.map(|n| n as u64));
-    quote! {
-        crate::validate::FieldRule {
-            name: #name,
-            required: #required,
-            integer: #integer,
-            minimum: #minimum,
-            maximum: #maximum,
-            min_length: #min_length,
-            max_length: #max_length,
-            one_of: &[#(#enum_values),*],
-            date_time: #date_time,
-        }
+/// A `validate::Rule` literal: only what differs from `Rule::ANY`.
+fn rule(r: &Rule) -> TokenStream {
+    let mut set = Vec::new();
+    if r.kind != Kind::Any {
+        let kind = format_ident!("{}", r.kind.name());
+        set.push(quote!(kind: crate::validate::Kind::#kind));
     }
+    if r.nullable {
+        set.push(quote!(nullable: true));
+    }
+    let float = |v: f64| proc_macro2::Literal::f64_suffixed(v);
+    // A non-finite bound (YAML `.inf`) bounds nothing.
+    if let Some(v) = r.minimum.filter(|v| v.is_finite()).map(float) {
+        set.push(quote!(minimum: Some(#v)));
+    }
+    if let Some(v) = r.maximum.filter(|v| v.is_finite()).map(float) {
+        set.push(quote!(maximum: Some(#v)));
+    }
+    if r.exclusive_minimum {
+        set.push(quote!(exclusive_minimum: true));
+    }
+    if r.exclusive_maximum {
+        set.push(quote!(exclusive_maximum: true));
+    }
+    let count = |v: usize| v as u64;
+    if let Some(v) = r.min_length.map(count) {
+        set.push(quote!(min_length: Some(#v)));
+    }
+    if let Some(v) = r.max_length.map(count) {
+        set.push(quote!(max_length: Some(#v)));
+    }
+    if let Some(p) = &r.pattern {
+        set.push(quote!(pattern: Some(#p)));
+    }
+    let format = match r.format.as_deref() {
+        Some("date-time") => Some(quote!(DateTime)),
+        Some("date") => Some(quote!(Date)),
+        Some("uuid") => Some(quote!(Uuid)),
+        Some("email") => Some(quote!(Email)),
+        _ => None,
+    };
+    if let Some(f) = format {
+        set.push(quote!(format: Some(crate::validate::Format::#f)));
+    }
+    if !r.enum_values.is_empty() {
+        let v = &r.enum_values;
+        set.push(quote!(one_of: &[#(#v),*]));
+    }
+    if !r.enum_numbers.is_empty() {
+        let v = r
+            .enum_numbers
+            .iter()
+            .filter(|v| v.is_finite())
+            .map(|v| float(*v));
+        set.push(quote!(one_of_numbers: &[#(#v),*]));
+    }
+    if let Some(v) = r.min_items.map(count) {
+        set.push(quote!(min_items: Some(#v)));
+    }
+    if let Some(v) = r.max_items.map(count) {
+        set.push(quote!(max_items: Some(#v)));
+    }
+    if r.unique_items {
+        set.push(quote!(unique_items: true));
+    }
+    if let Some(items) = &r.items {
+        let items = rule(items);
+        set.push(quote!(items: Some(&#items)));
+    }
+    if !r.properties.is_empty() {
+        let p = r.properties.iter().map(field_rule);
+        set.push(quote!(properties: &[#(#p),*]));
+    }
+    if let Some(additional) = &r.additional {
+        let a = rule(additional);
+        set.push(quote!(additional: Some(&#a)));
+    }
+    if !r.all_of.is_empty() {
+        let v = r.all_of.iter().map(rule);
+        set.push(quote!(all_of: &[#(#v),*]));
+    }
+    if !r.any_of.is_empty() {
+        let v = r.any_of.iter().map(rule);
+        set.push(quote!(any_of: &[#(#v),*]));
+    }
+    if let Some(not) = &r.not {
+        let not = rule(not);
+        set.push(quote!(not: Some(&#not)));
+    }
+    quote!(crate::validate::Rule { #(#set,)* ..crate::validate::Rule::ANY })
 }
 
 /// Rules, descriptors and trait impls for every operation; `file` is
@@ -96,7 +166,7 @@ fn rule(f: &RequestField) -> TokenStream {
 pub fn client_extras(ops: &[Operation], file: &syn::File) -> Result<TokenStream, String> {
     let rules = ops.iter().map(|op| {
         let id = &op.id;
-        let fields = op.body_fields.iter().map(rule);
+        let fields = op.body_fields.iter().map(field_rule);
         quote!(crate::validate::OperationRules { operation_id: #id, fields: &[#(#fields),*] })
     });
     let descriptors = ops.iter().map(|op| {
@@ -110,7 +180,10 @@ pub fn client_extras(ops: &[Operation], file: &syn::File) -> Result<TokenStream,
             .filter(|f| f.required)
             .map(|f| &f.name);
         let idempotent = op.idempotent;
-        let key = opt(&op.idempotency_key);
+        let key = match &op.idempotency_key {
+            Some(key) => quote!(Some(#key)),
+            None => quote!(None),
+        };
         quote!(crate::OperationDescriptor {
             id: #id, method: #method, path: #p, summary: #summary, paginated: #list,
             fields: &[#(#fields),*], required: &[#(#required),*],
@@ -510,25 +583,38 @@ fn setter(field: &Field, name: &str, spec: Option<&RequestField>) -> TokenStream
 
 /// The spec's rules for a field, in words.
 fn rules_text(f: &RequestField) -> String {
+    let r = &f.rule;
     let mut rules = Vec::new();
     if f.required {
         rules.push("Required".to_string());
     }
-    match (f.minimum, f.maximum) {
+    match (r.minimum, r.maximum) {
         (Some(min), Some(max)) => rules.push(format!("{min} to {max}")),
         (Some(min), None) => rules.push(format!("at least {min}")),
         (None, Some(max)) => rules.push(format!("at most {max}")),
         (None, None) => {}
     }
-    match (f.min_length, f.max_length) {
+    match (r.min_length, r.max_length) {
         (Some(1), None) => rules.push("not empty".into()),
         (Some(min), None) => rules.push(format!("at least {min} characters")),
         (None, Some(max)) => rules.push(format!("at most {max} characters")),
         (Some(min), Some(max)) => rules.push(format!("{min} to {max} characters")),
         (None, None) => {}
     }
-    if !f.enum_values.is_empty() {
-        rules.push(format!("one of `{}`", f.enum_values.join("`, `")));
+    if let Some(pattern) = &r.pattern {
+        rules.push(format!("matches `{pattern}`"));
+    }
+    if let Some(format) = &r.format {
+        rules.push(format!("format `{format}`"));
+    }
+    match (r.min_items, r.max_items) {
+        (Some(min), Some(max)) => rules.push(format!("{min} to {max} items")),
+        (Some(min), None) => rules.push(format!("at least {min} items")),
+        (None, Some(max)) => rules.push(format!("at most {max} items")),
+        (None, None) => {}
+    }
+    if !r.enum_values.is_empty() {
+        rules.push(format!("one of `{}`", r.enum_values.join("`, `")));
     }
     rules.join("; ")
 }

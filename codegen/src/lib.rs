@@ -13,7 +13,7 @@ mod spec;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use spec::{Operation, Paging, RequestField};
+pub use spec::{Kind, Operation, Paging, RequestField, Rule};
 
 /// A failure that names the spec file and what is wrong with it.
 #[derive(Debug)]

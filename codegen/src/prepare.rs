@@ -1,14 +1,30 @@
-//! The pre-pass over the spec, before progenitor sees it.
+//! The pre-pass over the spec, before progenitor sees it. The request rules
+//! (`spec.rs`, checked by `validate.rs`) are read from the spec before this.
 //!
-//! Responses must survive values the spec does not list, so every string enum a
-//! response reaches becomes an *open* enum (with an `Unknown(String)` case);
-//! request enums stay closed so that bad input is refused before it is sent.
-//! Inline enums in response schemas are first hoisted into named schemas, so
-//! the spec author need not do anything special for this.
+//! * Validation keywords (`pattern`, lengths, ranges, item counts, `format:
+//!   uuid`, non-string enums, `not`) are removed everywhere: in requests the
+//!   client checks them itself before sending, with errors that name the
+//!   field; in responses a client must accept what the server sends (typify
+//!   would otherwise decode into checked newtypes, `NonZeroU32`s and
+//!   fixed-size arrays, and one value out of line would fail a whole page).
+//!   `additionalProperties: false` goes from response schemas for the same
+//!   reason (typify makes it `deny_unknown_fields`).
+//! * Responses must survive values the spec does not list, so every string
+//!   enum a response reaches becomes an *open* enum (with an `Unknown(String)`
+//!   case), also when a request uses it too (the request is still checked
+//!   against the listed values). Inline enums anywhere in a response schema
+//!   are first hoisted into named schemas, so the spec author need not do
+//!   anything special for this. One-value enums stay closed: they are the
+//!   tags that tell `oneOf` variants apart.
+//! * What typify gets wrong or panics on is reshaped or named: `discriminator`
+//!   (ignored by typify), nullable open enums, enum values or property names
+//!   that typify would give the same Rust name.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
+};
 
 /// A named string enum generated with an `Unknown(String)` case.
 #[derive(Debug, Clone)]
@@ -24,32 +40,40 @@ pub struct Prepared {
 }
 
 pub fn prepare(spec: &mut OpenAPI) -> Result<Prepared, String> {
-    let response_roots = root_refs(spec, Side::Response);
-    let request_roots = root_refs(spec, Side::Request);
+    name_inline_bodies(spec)?;
+    bodies_all_optional(spec);
+    check_field_names(spec)?;
+    apply_discriminators(spec);
+    let response_roots = response_roots(spec);
     let response_names = reachable(spec, &response_roots)?;
     hoist_inline_enums(spec, &response_names);
     // Hoisting added names; walk again so they are included.
     let response_names = reachable(spec, &response_roots)?;
-    let request_names = reachable(spec, &request_roots)?;
+    loosen(spec, &response_names);
 
-    loosen_requests(spec, &request_names);
-    let schemas = component_schemas(spec);
+    let open: BTreeMap<String, (Vec<String>, bool)> = component_schemas(spec)
+        .into_iter()
+        .filter(|(name, _)| response_names.contains(*name))
+        .filter_map(|(name, s)| {
+            let values = string_enum(s).filter(|v| v.len() > 1)?;
+            Some((name.clone(), (values, s.schema_data.nullable)))
+        })
+        .collect();
+    let nullable: BTreeSet<String> = open
+        .iter()
+        .filter(|(_, (_, nullable))| *nullable)
+        .map(|(name, _)| name.clone())
+        .collect();
+    move_nullable_to_uses(spec, &nullable);
+    plain_colliding_enums(spec, &open.keys().cloned().collect());
+
     let mut open_enums = Vec::new();
     let mut decimals = Vec::new();
-    for (name, schema) in schemas {
-        if let Some(values) = string_enum(schema) {
-            if !response_names.contains(name) {
-                continue;
-            }
-            if request_names.contains(name) {
-                return Err(format!(
-                    "schema `{name}` is an enum used by both a request and a response; give the request \
-                     its own schema, so requests stay strict while responses accept new values"
-                ));
-            }
+    for (name, schema) in component_schemas(spec) {
+        if let Some((values, _)) = open.get(name) {
             open_enums.push(OpenEnum {
                 name: name.clone(),
-                values,
+                values: values.clone(),
                 description: schema.schema_data.description.clone(),
             });
         } else if is_decimal(schema) {
@@ -60,12 +84,6 @@ pub fn prepare(spec: &mut OpenAPI) -> Result<Prepared, String> {
         open_enums,
         decimals,
     })
-}
-
-#[derive(Clone, Copy)]
-enum Side {
-    Request,
-    Response,
 }
 
 fn component_schemas(spec: &OpenAPI) -> Vec<(&String, &Schema)> {
@@ -80,37 +98,144 @@ fn ref_name(reference: &str) -> Option<&str> {
     reference.strip_prefix("#/components/schemas/")
 }
 
-/// Schema names used directly by request bodies or responses.
-fn root_refs(spec: &OpenAPI, side: Side) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut add = |schema: &Option<ReferenceOr<Schema>>| match schema {
-        Some(ReferenceOr::Reference { reference }) => {
-            out.extend(ref_name(reference).map(String::from))
+fn schema_ref(name: &str) -> String {
+    format!("#/components/schemas/{name}")
+}
+
+/// Make every top-level field of a request body optional for typify, so
+/// building a body never fails inside typify's builder with a message in a
+/// string: the client checks required fields itself, from the untouched spec,
+/// before sending (`validate.rs`), with an error that names the field.
+/// (Nested objects keep theirs: a caller builds those with struct literals,
+/// where the compiler asks for every required field.)
+fn bodies_all_optional(spec: &mut OpenAPI) {
+    let mut roots = BTreeSet::new();
+    for op in operations_mut(spec) {
+        if let Some(ReferenceOr::Item(body)) = op.request_body.as_ref()
+            && let Some(media) = body.content.get("application/json")
+            && let Some(ReferenceOr::Reference { reference }) = &media.schema
+        {
+            roots.extend(ref_name(reference).map(String::from));
         }
-        Some(ReferenceOr::Item(item)) => out.extend(refs_of(item)),
-        None => {}
-    };
-    for (_, _, op) in spec.operations() {
-        match side {
-            Side::Request => {
-                if let Some(body) = op
-                    .request_body
-                    .as_ref()
-                    .and_then(|b| crate::spec::body_item(spec, b))
-                {
-                    body.content.values().for_each(|m| add(&m.schema));
-                }
+    }
+    let schemas = spec
+        .components
+        .iter_mut()
+        .flat_map(|c| c.schemas.iter_mut());
+    for (name, schema) in schemas {
+        if let (true, ReferenceOr::Item(schema)) = (roots.contains(name), schema)
+            && let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind
+        {
+            o.required.clear();
+        }
+    }
+}
+
+/// Move the inline JSON schemas of request bodies and success responses into
+/// `components.schemas`, under the names progenitor gives them anyway
+/// (`{OperationId}Body`, `{OperationId}Response`), so the steps below see
+/// every schema by name.
+fn name_inline_bodies(spec: &mut OpenAPI) -> Result<(), String> {
+    let mut named = Vec::new();
+    for op in operations_mut(spec) {
+        let Some(id) = op.operation_id.clone() else {
+            continue;
+        };
+        if let Some(ReferenceOr::Item(body)) = op.request_body.as_mut()
+            && let Some(media) = body.content.get_mut("application/json")
+        {
+            let name = format!("{}Body", pascal(&id));
+            take_inline(&mut media.schema, name, &mut named);
+        }
+        let success = op
+            .responses
+            .responses
+            .iter_mut()
+            .filter(|(code, _)| code.to_string().starts_with('2'));
+        for (_, response) in success {
+            if let ReferenceOr::Item(response) = response
+                && let Some(media) = response.content.get_mut("application/json")
+            {
+                let name = format!("{}Response", pascal(&id));
+                take_inline(&mut media.schema, name, &mut named);
             }
-            Side::Response => {
-                let responses = op
-                    .responses
-                    .responses
-                    .values()
-                    .chain(op.responses.default.iter());
-                for response in responses {
-                    if let Some(response) = crate::spec::response_item(spec, response) {
-                        response.content.values().for_each(|m| add(&m.schema));
+        }
+    }
+    let components = spec.components.get_or_insert_with(Default::default);
+    for (name, schema) in named {
+        match components.schemas.get(&name) {
+            // Two success codes with the same inline schema share the name.
+            Some(ReferenceOr::Item(existing)) if *existing == schema => {}
+            Some(_) => {
+                return Err(format!(
+                    "an inline request or response schema would be named `{name}`, like an existing schema \
+                     or another inline schema of the same operation; move one into components.schemas"
+                ));
+            }
+            None => {
+                components.schemas.insert(name, ReferenceOr::Item(schema));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every operation of the spec, mutably (path items given as `$ref` are
+/// refused earlier, in `spec::operations`).
+fn operations_mut(spec: &mut OpenAPI) -> Vec<&mut openapiv3::Operation> {
+    let mut out = Vec::new();
+    for (_, item) in spec.paths.paths.iter_mut() {
+        if let ReferenceOr::Item(item) = item {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            out.extend(ops.into_iter().filter_map(Option::as_mut));
+        }
+    }
+    out
+}
+
+fn take_inline(
+    slot: &mut Option<ReferenceOr<Schema>>,
+    name: String,
+    named: &mut Vec<(String, Schema)>,
+) {
+    if let Some(ReferenceOr::Item(_)) = slot {
+        let reference = ReferenceOr::Reference {
+            reference: schema_ref(&name),
+        };
+        if let Some(ReferenceOr::Item(schema)) = slot.replace(reference) {
+            named.push((name, schema));
+        }
+    }
+}
+
+/// Schema names used directly by responses (success and error).
+fn response_roots(spec: &OpenAPI) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, _, op) in spec.operations() {
+        let responses = op
+            .responses
+            .responses
+            .values()
+            .chain(op.responses.default.iter());
+        for response in responses {
+            let Some(response) = crate::spec::response_item(spec, response) else {
+                continue;
+            };
+            for schema in response.content.values().filter_map(|m| m.schema.as_ref()) {
+                match schema {
+                    ReferenceOr::Reference { reference } => {
+                        out.extend(ref_name(reference).map(String::from))
                     }
+                    ReferenceOr::Item(item) => out.extend(refs_of(item)),
                 }
             }
         }
@@ -118,33 +243,54 @@ fn root_refs(spec: &OpenAPI, side: Side) -> Vec<String> {
     out
 }
 
-/// Every `$ref` name that appears directly inside `schema`.
-fn refs_of(schema: &Schema) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut visit = |r: &ReferenceOr<Schema>| out.push(r.clone());
-    let boxed = |r: &ReferenceOr<Box<Schema>>| match r {
+/// The subschemas directly inside `schema` (properties, items, map values,
+/// `allOf`/`oneOf`/`anyOf`/`not` members), in both `SchemaKind::Type` and the
+/// catch-all `SchemaKind::Any` forms.
+fn children(schema: &Schema) -> Vec<ReferenceOr<Schema>> {
+    let unbox = |r: &ReferenceOr<Box<Schema>>| match r {
         ReferenceOr::Reference { reference } => ReferenceOr::Reference {
             reference: reference.clone(),
         },
         ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
     };
+    let mut out = Vec::new();
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(o)) => {
-            o.properties.values().for_each(|p| visit(&boxed(p)));
-            if let Some(openapiv3::AdditionalProperties::Schema(s)) = &o.additional_properties {
-                visit(s);
+            out.extend(o.properties.values().map(unbox));
+            if let Some(AdditionalProperties::Schema(s)) = &o.additional_properties {
+                out.push((**s).clone());
             }
         }
-        SchemaKind::Type(Type::Array(a)) => a.items.iter().for_each(|i| visit(&boxed(i))),
+        SchemaKind::Type(Type::Array(a)) => out.extend(a.items.iter().map(unbox)),
         SchemaKind::OneOf { one_of: v }
         | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => v.iter().for_each(&mut visit),
-        SchemaKind::Not { not } => visit(not),
+        | SchemaKind::AnyOf { any_of: v } => out.extend(v.iter().cloned()),
+        SchemaKind::Not { not } => out.push((**not).clone()),
+        SchemaKind::Any(any) => {
+            out.extend(any.properties.values().map(unbox));
+            if let Some(AdditionalProperties::Schema(s)) = &any.additional_properties {
+                out.push((**s).clone());
+            }
+            out.extend(any.items.iter().map(unbox));
+            out.extend(
+                any.one_of
+                    .iter()
+                    .chain(&any.all_of)
+                    .chain(&any.any_of)
+                    .cloned(),
+            );
+            out.extend(any.not.iter().map(|n| (**n).clone()));
+        }
         _ => {}
     }
+    out
+}
+
+/// Every `$ref` name that appears inside `schema` (through inline subschemas).
+fn refs_of(schema: &Schema) -> Vec<String> {
     let mut names = Vec::new();
-    for r in out {
-        match r {
+    for child in children(schema) {
+        match child {
             ReferenceOr::Reference { reference } => {
                 names.extend(ref_name(&reference).map(String::from))
             }
@@ -170,46 +316,257 @@ fn reachable(spec: &OpenAPI, roots: &[String]) -> Result<BTreeSet<String>, Strin
     Ok(seen)
 }
 
-/// Drop the numeric ranges and string lengths of request schemas before
-/// progenitor sees them: typify would turn `minimum: 1` into `NonZeroU64`
-/// newtypes that are painful to construct. Make every top-level body field
-/// optional too, so building a body never fails inside typify's builder with
-/// a message in a string. The client checks all of these itself, from the
-/// untouched spec, before sending (`validate.rs`), with errors that name the
-/// field and the rule.
-fn loosen_requests(spec: &mut OpenAPI, request_names: &BTreeSet<String>) {
-    let mut roots = BTreeSet::new();
-    for path in spec.paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = path else {
-            continue;
-        };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for op in operations.into_iter().flatten() {
-            let Some(ReferenceOr::Item(body)) = op.request_body.as_mut() else {
-                continue;
-            };
-            for media in body.content.values_mut() {
-                match media.schema.as_mut() {
-                    Some(ReferenceOr::Item(schema)) => {
-                        loosen(schema);
-                        all_optional(schema);
-                    }
-                    Some(ReferenceOr::Reference { reference }) => {
-                        roots.extend(ref_name(reference).map(String::from));
-                    }
-                    None => {}
+/// Call `f` on `schema` and on every inline subschema inside it.
+fn walk_mut(schema: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
+    f(schema);
+    fn boxed(r: &mut ReferenceOr<Box<Schema>>, f: &mut dyn FnMut(&mut Schema)) {
+        if let ReferenceOr::Item(s) = r {
+            walk_mut(s, f)
+        }
+    }
+    fn plain(r: &mut ReferenceOr<Schema>, f: &mut dyn FnMut(&mut Schema)) {
+        if let ReferenceOr::Item(s) = r {
+            walk_mut(s, f)
+        }
+    }
+    fn map(a: &mut Option<AdditionalProperties>, f: &mut dyn FnMut(&mut Schema)) {
+        if let Some(AdditionalProperties::Schema(s)) = a {
+            plain(s, f)
+        }
+    }
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => {
+            o.properties.values_mut().for_each(|p| boxed(p, f));
+            map(&mut o.additional_properties, f);
+        }
+        SchemaKind::Type(Type::Array(a)) => a.items.iter_mut().for_each(|i| boxed(i, f)),
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => v.iter_mut().for_each(|s| plain(s, f)),
+        SchemaKind::Not { not } => plain(not, f),
+        SchemaKind::Any(any) => {
+            any.properties.values_mut().for_each(|p| boxed(p, f));
+            any.items.iter_mut().for_each(|i| boxed(i, f));
+            map(&mut any.additional_properties, f);
+            let members = any
+                .one_of
+                .iter_mut()
+                .chain(&mut any.all_of)
+                .chain(&mut any.any_of);
+            members.for_each(|s| plain(s, f));
+            any.not.iter_mut().for_each(|s| plain(s, f));
+        }
+        _ => {}
+    }
+}
+
+/// Remove what typify would turn into checked types (see the module docs).
+/// In schemas a response reaches, `additionalProperties: false` goes too
+/// (typify makes it `deny_unknown_fields`, and servers add fields).
+fn loosen(spec: &mut OpenAPI, response_names: &BTreeSet<String>) {
+    fn strip(schema: &mut Schema, response: bool) {
+        let uuid = |f: &VariantOrUnknownOrEmpty<openapiv3::StringFormat>| matches!(f, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid");
+        let closed =
+            |a: &Option<AdditionalProperties>| matches!(a, Some(AdditionalProperties::Any(false)));
+        // typify cannot generate `not` (a `todo!()`), and only checks it; the
+        // client checks requests against it (validate.rs).
+        if let SchemaKind::Not { .. } = schema.schema_kind {
+            schema.schema_kind = SchemaKind::Any(Default::default());
+        }
+        match &mut schema.schema_kind {
+            SchemaKind::Type(Type::Integer(i)) => {
+                // Non-string enums become checked newtypes (a new value fails a
+                // page; untyped mixed ones make typify panic): left to validate.rs.
+                i.enumeration.clear();
+                i.minimum = None;
+                i.maximum = None;
+                i.exclusive_minimum = false;
+                i.exclusive_maximum = false;
+                i.multiple_of = None;
+            }
+            SchemaKind::Type(Type::Number(n)) => {
+                n.enumeration.clear();
+                n.minimum = None;
+                n.maximum = None;
+                n.exclusive_minimum = false;
+                n.exclusive_maximum = false;
+                n.multiple_of = None;
+            }
+            SchemaKind::Type(Type::String(s)) => {
+                s.min_length = None;
+                s.max_length = None;
+                s.pattern = None;
+                if uuid(&s.format) {
+                    s.format = VariantOrUnknownOrEmpty::Empty;
                 }
             }
+            SchemaKind::Type(Type::Array(a)) => {
+                a.min_items = None;
+                a.max_items = None;
+                a.unique_items = false;
+            }
+            SchemaKind::Type(Type::Object(o)) => {
+                o.min_properties = None;
+                o.max_properties = None;
+                if response && closed(&o.additional_properties) {
+                    o.additional_properties = None;
+                }
+            }
+            SchemaKind::Type(Type::Boolean(b)) => b.enumeration.clear(),
+            SchemaKind::Any(any) => {
+                if !any.enumeration.iter().all(serde_json::Value::is_string)
+                    || any.typ.as_deref().is_some_and(|t| t != "string")
+                {
+                    any.enumeration.clear();
+                }
+                any.not = None;
+                any.minimum = None;
+                any.maximum = None;
+                any.exclusive_minimum = None;
+                any.exclusive_maximum = None;
+                any.multiple_of = None;
+                any.min_length = None;
+                any.max_length = None;
+                any.pattern = None;
+                any.min_items = None;
+                any.max_items = None;
+                any.unique_items = None;
+                any.min_properties = None;
+                any.max_properties = None;
+                if any.format.as_deref() == Some("uuid") {
+                    any.format = None;
+                }
+                if response && closed(&any.additional_properties) {
+                    any.additional_properties = None;
+                }
+            }
+            _ => {}
         }
+    }
+    let strip_all = |schema: &mut Schema, response: bool| {
+        walk_mut(schema, &mut |s: &mut Schema| strip(s, response))
+    };
+    fn inline(
+        content: &mut indexmap::IndexMap<String, openapiv3::MediaType>,
+    ) -> impl Iterator<Item = &mut Schema> {
+        content
+            .values_mut()
+            .filter_map(|m| match m.schema.as_mut() {
+                Some(ReferenceOr::Item(s)) => Some(s),
+                _ => None,
+            })
+    }
+    if let Some(components) = spec.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let ReferenceOr::Item(schema) = schema {
+                strip_all(schema, response_names.contains(name));
+            }
+        }
+        // Inline schemas left in shared responses and request bodies.
+        for response in components.responses.values_mut() {
+            if let ReferenceOr::Item(response) = response {
+                inline(&mut response.content).for_each(|s| strip_all(s, true));
+            }
+        }
+        for body in components.request_bodies.values_mut() {
+            if let ReferenceOr::Item(body) = body {
+                inline(&mut body.content).for_each(|s| strip_all(s, false));
+            }
+        }
+    }
+    for op in operations_mut(spec) {
+        if let Some(ReferenceOr::Item(body)) = op.request_body.as_mut() {
+            inline(&mut body.content).for_each(|s| strip_all(s, false));
+        }
+        let responses = op
+            .responses
+            .responses
+            .values_mut()
+            .chain(op.responses.default.iter_mut());
+        for response in responses {
+            if let ReferenceOr::Item(response) = response {
+                inline(&mut response.content).for_each(|s| strip_all(s, true));
+            }
+        }
+    }
+}
+
+/// What typify calls a property (`Case::Snake`) or a variant (`Case::Pascal`):
+/// `sanitize` of typify-impl 0.8, less its keyword suffix (which cannot make
+/// two distinct names equal).
+fn typify_name(input: &str, pascal: bool) -> String {
+    use heck::{ToPascalCase, ToSnakeCase};
+    let case = |s: &str| {
+        if pascal {
+            s.to_pascal_case()
+        } else {
+            s.to_snake_case()
+        }
+    };
+    let out = match input {
+        "+1" => "plus1".to_string(),
+        "-1" => "minus1".to_string(),
+        _ => case(
+            &input
+                .replace('\'', "")
+                .replace(|c| !unicode_ident::is_xid_continue(c), "-"),
+        ),
+    };
+    match out.chars().next() {
+        None => case("x"),
+        Some(c) if unicode_ident::is_xid_start(c) => out,
+        Some(_) => format!("{}{out}", case("x")),
+    }
+}
+
+/// Two properties of one object that typify would give the same Rust field
+/// name (`fooBar` and `foo_bar`) make code that does not compile: say which.
+fn check_field_names(spec: &mut OpenAPI) -> Result<(), String> {
+    let Some(components) = spec.components.as_mut() else {
+        return Ok(());
+    };
+    let mut problem = None;
+    for (name, schema) in components.schemas.iter_mut() {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        walk_mut(schema, &mut |s: &mut Schema| {
+            let properties = match &s.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => &o.properties,
+                SchemaKind::Any(any) => &any.properties,
+                _ => return,
+            };
+            let mut seen: BTreeMap<String, &String> = BTreeMap::new();
+            for prop in properties.keys() {
+                if let Some(other) = seen.insert(typify_name(prop, false), prop) {
+                    problem.get_or_insert(format!(
+                        "schema `{name}`: properties `{other}` and `{prop}` would both be the Rust field `{}`; \
+                         the generator cannot tell them apart, rename one",
+                        typify_name(prop, false)
+                    ));
+                }
+            }
+        });
+    }
+    problem.map_or(Ok(()), Err)
+}
+
+/// A closed string enum whose values typify cannot name apart (`a-b` and
+/// `a_b`, `Unknown` and `unknown`) makes typify panic; generate it as a plain
+/// string instead (validate.rs still checks the values in requests).
+fn plain_colliding_enums(spec: &mut OpenAPI, open: &BTreeSet<String>) {
+    fn collide(values: &[Option<String>]) -> bool {
+        let names = |f: &dyn Fn(&str) -> String| {
+            let all: Vec<String> = values.iter().flatten().map(|v| f(v)).collect();
+            let unique: BTreeSet<&String> = all.iter().collect();
+            unique.len() != all.len()
+        };
+        // typify's two tries: plain, then with the elided characters as `X`.
+        names(&|v| typify_name(v, true))
+            && names(&|v| {
+                let v = v.replace(|c| c == '_' || !unicode_ident::is_xid_continue(c), "X");
+                typify_name(&v, true)
+            })
     }
     let Some(components) = spec.components.as_mut() else {
         return;
@@ -218,75 +575,281 @@ fn loosen_requests(spec: &mut OpenAPI, request_names: &BTreeSet<String>) {
         let ReferenceOr::Item(schema) = schema else {
             continue;
         };
-        if request_names.contains(name) {
-            loosen(schema);
+        if open.contains(name) {
+            continue;
         }
-        if roots.contains(name) {
-            all_optional(schema);
-        }
-    }
-}
-
-fn loosen(schema: &mut Schema) {
-    match &mut schema.schema_kind {
-        SchemaKind::Type(Type::Integer(i)) => {
-            i.minimum = None;
-            i.maximum = None;
-            i.exclusive_minimum = false;
-            i.exclusive_maximum = false;
-        }
-        SchemaKind::Type(Type::String(s)) => {
-            s.min_length = None;
-            s.max_length = None;
-        }
-        SchemaKind::Type(Type::Object(o)) => o.properties.values_mut().for_each(|p| {
-            if let ReferenceOr::Item(p) = p {
-                loosen(p)
+        walk_mut(schema, &mut |s: &mut Schema| {
+            if let SchemaKind::Type(Type::String(s)) = &mut s.schema_kind
+                && collide(&s.enumeration)
+            {
+                s.enumeration.clear();
             }
-        }),
-        _ => {}
+        });
     }
 }
 
-fn all_optional(schema: &mut Schema) {
-    if let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind {
-        o.required.clear();
+/// typify ignores `discriminator` and makes `oneOf` an untagged enum, which
+/// takes the first variant whose fields fit: with a shared `pet_type: string`,
+/// every dog would decode as a cat, its own fields dropped. Give each
+/// variant's discriminator property its one value (a one-value enum, which
+/// stays closed), so only the right variant fits.
+fn apply_discriminators(spec: &mut OpenAPI) {
+    let mut tags: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+    for (_, schema) in component_schemas(spec) {
+        let mut visit = |s: &Schema| {
+            let (Some(d), SchemaKind::OneOf { one_of: v } | SchemaKind::AnyOf { any_of: v }) =
+                (&s.schema_data.discriminator, &s.schema_kind)
+            else {
+                return;
+            };
+            for member in v {
+                let ReferenceOr::Reference { reference } = member else {
+                    continue;
+                };
+                let Some(target) = ref_name(reference) else {
+                    continue;
+                };
+                let value = d
+                    .mapping
+                    .iter()
+                    .find(|(_, to)| *to == reference || to.as_str() == target)
+                    .map_or(target.to_string(), |(value, _)| value.clone());
+                let entry = tags
+                    .entry(target.to_string())
+                    .or_insert_with(|| (d.property_name.clone(), BTreeSet::new()));
+                if entry.0 == d.property_name {
+                    entry.1.insert(value);
+                }
+            }
+        };
+        let mut copy = schema.clone();
+        walk_mut(&mut copy, &mut |s: &mut Schema| visit(s));
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for (name, (property, values)) in tags {
+        // A variant used under two tags keeps its plain string.
+        let values: Vec<String> = values.into_iter().collect();
+        let ([value], Some(ReferenceOr::Item(schema))) =
+            (values.as_slice(), components.schemas.get_mut(&name))
+        else {
+            continue;
+        };
+        let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind else {
+            continue;
+        };
+        if let Some(ReferenceOr::Item(p)) = o.properties.get_mut(&property)
+            && let SchemaKind::Type(Type::String(s)) = &mut p.schema_kind
+            && s.enumeration.is_empty()
+        {
+            s.enumeration = vec![Some(value.clone())];
+        }
     }
 }
 
-/// Move inline string enums (and decimals) of response object properties into named schemas
-/// (`{Parent}{Property}`), replacing them with a `$ref`.
+/// An open enum replaces its schema's type wholesale, so typify would drop
+/// the schema's `nullable` and a required nullable field would refuse `null`.
+/// Move `nullable` from those enum schemas to every place that uses them,
+/// as `{nullable: true, allOf: [$ref]}` (which typify makes an `Option`).
+fn move_nullable_to_uses(spec: &mut OpenAPI, names: &BTreeSet<String>) {
+    if names.is_empty() {
+        return;
+    }
+    let wrapper = |reference: &str| -> Option<Schema> {
+        names.contains(ref_name(reference)?).then(|| Schema {
+            schema_data: openapiv3::SchemaData {
+                nullable: true,
+                ..Default::default()
+            },
+            schema_kind: SchemaKind::AllOf {
+                all_of: vec![ReferenceOr::Reference {
+                    reference: reference.to_string(),
+                }],
+            },
+        })
+    };
+    let rewrite = |schema: &mut Schema| {
+        let is_wrapper = |s: &Schema| {
+            s.schema_data.nullable
+                && matches!(&s.schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 1)
+        };
+        if is_wrapper(schema) {
+            return;
+        }
+        let boxed = |r: &mut ReferenceOr<Box<Schema>>| {
+            if let ReferenceOr::Reference { reference } = r
+                && let Some(w) = wrapper(reference)
+            {
+                *r = ReferenceOr::Item(Box::new(w));
+            }
+        };
+        let plain = |r: &mut ReferenceOr<Schema>| {
+            if let ReferenceOr::Reference { reference } = r
+                && let Some(w) = wrapper(reference)
+            {
+                *r = ReferenceOr::Item(w);
+            }
+        };
+        match &mut schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => {
+                o.properties.values_mut().for_each(boxed);
+                if let Some(AdditionalProperties::Schema(s)) = &mut o.additional_properties {
+                    plain(s);
+                }
+            }
+            SchemaKind::Type(Type::Array(a)) => a.items.iter_mut().for_each(boxed),
+            SchemaKind::OneOf { one_of: v } | SchemaKind::AnyOf { any_of: v } => {
+                v.iter_mut().for_each(plain)
+            }
+            SchemaKind::Any(any) => {
+                any.properties.values_mut().for_each(boxed);
+                any.items.iter_mut().for_each(boxed);
+                if let Some(AdditionalProperties::Schema(s)) = &mut any.additional_properties {
+                    plain(s);
+                }
+            }
+            _ => {}
+        }
+    };
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        walk_mut(schema, &mut |s: &mut Schema| rewrite(s));
+        if names.contains(name) {
+            schema.schema_data.nullable = false;
+            if let SchemaKind::Type(Type::String(s)) = &mut schema.schema_kind {
+                s.enumeration.retain(Option::is_some);
+            }
+        }
+    }
+}
+
+/// Move the inline string enums (and decimals) found anywhere inside the
+/// schemas a response reaches into named schemas, replacing them with a
+/// `$ref`. Names follow typify's: `{Parent}{Property}`, `{Parent}Item` for
+/// array items, `{Parent}Value` for map values; `allOf` members merge into
+/// their parent, `oneOf`/`anyOf` members are `{Parent}Variant{n}`.
 fn hoist_inline_enums(spec: &mut OpenAPI, response_names: &BTreeSet<String>) {
     let Some(components) = spec.components.as_mut() else {
         return;
     };
+    let mut taken: BTreeSet<String> = components.schemas.keys().cloned().collect();
     let mut hoisted = Vec::new();
     for (name, schema) in components.schemas.iter_mut() {
         if !response_names.contains(name) {
             continue;
         }
-        let ReferenceOr::Item(Schema {
-            schema_kind: SchemaKind::Type(Type::Object(object)),
-            ..
-        }) = schema
-        else {
-            continue;
-        };
-        for (prop, prop_schema) in object.properties.iter_mut() {
-            let ReferenceOr::Item(inner) = prop_schema else {
-                continue;
-            };
-            if string_enum(inner).is_some() || is_decimal(inner) {
-                let new_name = format!("{name}{}", pascal(prop));
-                hoisted.push((new_name.clone(), (**inner).clone()));
-                *prop_schema = ReferenceOr::Reference {
-                    reference: format!("#/components/schemas/{new_name}"),
-                };
-            }
+        if let ReferenceOr::Item(schema) = schema {
+            hoist_in(schema, name, &mut taken, &mut hoisted);
         }
     }
     for (name, schema) in hoisted {
         components.schemas.insert(name, ReferenceOr::Item(schema));
+    }
+}
+
+fn hoistable(schema: &Schema) -> bool {
+    string_enum(schema).is_some() || is_decimal(schema)
+}
+
+fn unique_name(base: String, taken: &mut BTreeSet<String>) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+type Hoisted = Vec<(String, Schema)>;
+
+/// Hoist inside `schema` (named `path`), not `schema` itself.
+fn hoist_in(schema: &mut Schema, path: &str, taken: &mut BTreeSet<String>, out: &mut Hoisted) {
+    fn slot(
+        slot: &mut ReferenceOr<Schema>,
+        child: String,
+        taken: &mut BTreeSet<String>,
+        out: &mut Hoisted,
+    ) {
+        let ReferenceOr::Item(inner) = slot else {
+            return;
+        };
+        if hoistable(inner) {
+            let name = unique_name(child, taken);
+            out.push((name.clone(), inner.clone()));
+            *slot = ReferenceOr::Reference {
+                reference: schema_ref(&name),
+            };
+        } else {
+            hoist_in(inner, &child, taken, out);
+        }
+    }
+    fn boxed(
+        r: &mut ReferenceOr<Box<Schema>>,
+        child: String,
+        taken: &mut BTreeSet<String>,
+        out: &mut Hoisted,
+    ) {
+        let mut unboxed = match r {
+            ReferenceOr::Reference { .. } => return,
+            ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
+        };
+        slot(&mut unboxed, child, taken, out);
+        *r = match unboxed {
+            ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference },
+            ReferenceOr::Item(s) => ReferenceOr::Item(Box::new(s)),
+        };
+    }
+    let members = |all_of: bool,
+                   v: &mut Vec<ReferenceOr<Schema>>,
+                   taken: &mut BTreeSet<String>,
+                   out: &mut Hoisted| {
+        for (i, member) in v.iter_mut().enumerate() {
+            let child = if all_of {
+                path.to_string()
+            } else {
+                format!("{path}Variant{}", i + 1)
+            };
+            slot(member, child, taken, out);
+        }
+    };
+    let (properties, items, additional) = match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => (
+            Some(&mut o.properties),
+            None,
+            Some(&mut o.additional_properties),
+        ),
+        SchemaKind::Type(Type::Array(a)) => (None, a.items.as_mut(), None),
+        SchemaKind::AllOf { all_of } => return members(true, all_of, taken, out),
+        SchemaKind::OneOf { one_of } => return members(false, one_of, taken, out),
+        SchemaKind::AnyOf { any_of } => return members(false, any_of, taken, out),
+        SchemaKind::Any(any) => {
+            members(true, &mut any.all_of, taken, out);
+            members(false, &mut any.one_of, taken, out);
+            members(false, &mut any.any_of, taken, out);
+            (
+                Some(&mut any.properties),
+                any.items.as_mut(),
+                Some(&mut any.additional_properties),
+            )
+        }
+        _ => return,
+    };
+    for (prop, r) in properties.into_iter().flatten() {
+        boxed(r, format!("{path}{}", pascal(prop)), taken, out);
+    }
+    if let Some(items) = items {
+        boxed(items, format!("{path}Item"), taken, out);
+    }
+    if let Some(Some(AdditionalProperties::Schema(s))) = additional {
+        slot(s, format!("{path}Value"), taken, out);
     }
 }
 

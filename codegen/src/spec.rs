@@ -40,7 +40,8 @@ pub const IDEMPOTENCY_KEY_EXTENSION: &str = "x-ingo-idempotency-key";
 /// The idempotency key field of Ingo's write operations.
 const IDEMPOTENCY_KEY_FIELD: &str = "idempotent_key";
 
-/// A field of a JSON request body and the constraints the spec puts on it.
+/// A field of a JSON request body (or of an object inside one) and the
+/// constraints the spec puts on it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestField {
     pub name: String,
@@ -48,13 +49,90 @@ pub struct RequestField {
     /// Marked `x-ingo-idempotency-key: true`.
     pub idempotency_key: bool,
     pub description: Option<String>,
-    pub minimum: Option<i64>,
-    pub maximum: Option<i64>,
+    pub rule: Rule,
+}
+
+/// The JSON type a schema asks for (`Any` when it names none, e.g. `allOf`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    #[default]
+    Any,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+}
+
+impl Kind {
+    /// The variant's name, as in `validate::Kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Any => "Any",
+            Kind::String => "String",
+            Kind::Integer => "Integer",
+            Kind::Number => "Number",
+            Kind::Boolean => "Boolean",
+            Kind::Array => "Array",
+            Kind::Object => "Object",
+        }
+    }
+}
+
+/// Every constraint of one schema, read from the untouched spec (the pre-pass
+/// later removes them from what typify sees), with `$ref`s resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Rule {
+    pub kind: Kind,
+    pub nullable: bool,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
+    /// An ECMA-262 regular expression (checked to compile at build time).
+    pub pattern: Option<String>,
+    /// `date-time`, `date`, `uuid`, `email`, or any other format (not checked).
+    pub format: Option<String>,
     pub enum_values: Vec<String>,
-    pub date_time: bool,
-    pub integer: bool,
+    /// The values of an integer or number enum.
+    pub enum_numbers: Vec<f64>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub unique_items: bool,
+    pub items: Option<Box<Rule>>,
+    pub properties: Vec<RequestField>,
+    /// The schema of the values of an `additionalProperties` map.
+    pub additional: Option<Box<Rule>>,
+    /// Every one must match.
+    pub all_of: Vec<Rule>,
+    /// At least one must match (`oneOf` and `anyOf`).
+    pub any_of: Vec<Rule>,
+    /// Must not match.
+    pub not: Option<Box<Rule>>,
+}
+
+impl Rule {
+    /// The format, if it is one of `formats`.
+    pub fn format_is(&self, format: &str) -> bool {
+        self.format.as_deref() == Some(format)
+    }
+
+    /// Whether a value of this schema is a JSON object (a plain object, a map,
+    /// or composed of objects), so a CLI can ask for a JSON object.
+    pub fn is_object(&self) -> bool {
+        match self.kind {
+            Kind::Object => true,
+            Kind::Any => {
+                let parts: Vec<&Rule> = self.all_of.iter().chain(&self.any_of).collect();
+                !parts.is_empty() && parts.iter().all(|r| r.is_object())
+                    || !self.properties.is_empty()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// How a list operation pages: `page`/`per_page` in, `data.items` and
@@ -65,10 +143,6 @@ pub struct Paging {
     pub item_type: String,
     /// The item schema has a string `id` (used to drop duplicates across pages).
     pub item_has_id: bool,
-    /// Which of `page`, `per_page` and `total` the pagination echo has.
-    pub echo_page: bool,
-    pub echo_per_page: bool,
-    pub echo_total: bool,
 }
 
 fn schema_name(reference: &str) -> Option<&str> {
@@ -238,8 +312,10 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 o.properties
                     .iter()
                     .map(|(name, s)| field(spec, name, o.required.contains(name), s))
-                    .collect()
+                    .collect::<Result<Vec<_>, _>>()
             })
+            .transpose()
+            .map_err(|e| format!("operation `{id}`, request body: {e}"))?
             .unwrap_or_default();
 
         let paging = paging(spec, &body_fields, response_props);
@@ -281,40 +357,227 @@ fn field(
     name: &str,
     required: bool,
     schema: &ReferenceOr<Box<Schema>>,
-) -> RequestField {
-    let mut f = RequestField {
+) -> Result<RequestField, String> {
+    let unboxed = match schema {
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+            reference: reference.clone(),
+        },
+        ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
+    };
+    let resolved = resolve_boxed(spec, schema);
+    let description = resolved.and_then(|s| s.schema_data.description.clone());
+    let idempotency_key = resolved.is_some_and(|s| {
+        s.schema_data.extensions.get(IDEMPOTENCY_KEY_EXTENSION)
+            == Some(&serde_json::Value::Bool(true))
+    });
+    Ok(RequestField {
         name: name.to_string(),
         required,
+        idempotency_key,
+        description,
+        rule: rule(spec, &unboxed, &mut Vec::new()).map_err(|e| format!("field `{name}`: {e}"))?,
+    })
+}
+
+/// The constraints of `schema`. `seen` holds the `$ref`s being resolved, so a
+/// recursive schema stops at its first repeat (checked no deeper).
+pub fn rule(
+    spec: &OpenAPI,
+    schema: &ReferenceOr<Schema>,
+    seen: &mut Vec<String>,
+) -> Result<Rule, String> {
+    let schema = match schema {
+        ReferenceOr::Item(s) => s,
+        ReferenceOr::Reference { reference } => {
+            if seen.contains(reference) {
+                return Ok(Rule::default());
+            }
+            let target = resolve(spec, schema)
+                .ok_or_else(|| format!("`$ref: '{reference}'` points at no schema"))?;
+            seen.push(reference.clone());
+            let out = rule(spec, &ReferenceOr::Item(target.clone()), seen);
+            seen.pop();
+            return out;
+        }
+    };
+    let unbox = |r: &ReferenceOr<Box<Schema>>| match r {
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+            reference: reference.clone(),
+        },
+        ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
+    };
+    let mut r = Rule {
+        nullable: schema.schema_data.nullable,
         ..Default::default()
     };
-    let Some(schema) = resolve_boxed(spec, schema) else {
-        return f;
+    let object = |r: &mut Rule,
+                  properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+                  required: &[String],
+                  additional: &Option<openapiv3::AdditionalProperties>,
+                  seen: &mut Vec<String>|
+     -> Result<(), String> {
+        for (name, s) in properties {
+            let description =
+                resolve_boxed(spec, s).and_then(|s| s.schema_data.description.clone());
+            r.properties.push(RequestField {
+                name: name.clone(),
+                required: required.contains(name),
+                idempotency_key: false,
+                description,
+                rule: rule(spec, &unbox(s), seen).map_err(|e| format!("`{name}`: {e}"))?,
+            });
+        }
+        if let Some(openapiv3::AdditionalProperties::Schema(s)) = additional {
+            r.additional = Some(Box::new(rule(spec, s, seen)?));
+        }
+        Ok(())
     };
-    f.description = schema.schema_data.description.clone();
-    f.idempotency_key = schema.schema_data.extensions.get(IDEMPOTENCY_KEY_EXTENSION)
-        == Some(&serde_json::Value::Bool(true));
+    let members = |v: &[ReferenceOr<Schema>], seen: &mut Vec<String>| {
+        v.iter()
+            .map(|m| rule(spec, m, seen))
+            .collect::<Result<Vec<_>, _>>()
+    };
     match &schema.schema_kind {
-        SchemaKind::Type(Type::Integer(i)) => {
-            f.integer = true;
-            f.minimum = i
-                .minimum
-                .map(|m| if i.exclusive_minimum { m + 1 } else { m });
-            f.maximum = i
-                .maximum
-                .map(|m| if i.exclusive_maximum { m - 1 } else { m });
-        }
         SchemaKind::Type(Type::String(s)) => {
-            f.min_length = s.min_length;
-            f.max_length = s.max_length;
-            f.enum_values = s.enumeration.iter().flatten().cloned().collect();
-            f.date_time = matches!(
-                s.format,
-                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime)
-            );
+            r.kind = Kind::String;
+            r.min_length = s.min_length;
+            r.max_length = s.max_length;
+            r.pattern = s.pattern.clone();
+            r.enum_values = s.enumeration.iter().flatten().cloned().collect();
+            r.format = match &s.format {
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Some("date-time".into()),
+                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Some("date".into()),
+                VariantOrUnknownOrEmpty::Item(other) => Some(format!("{other:?}").to_lowercase()),
+                VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                VariantOrUnknownOrEmpty::Empty => None,
+            };
         }
-        _ => {}
+        SchemaKind::Type(Type::Integer(i)) => {
+            r.kind = Kind::Integer;
+            r.enum_numbers = i.enumeration.iter().flatten().map(|&v| v as f64).collect();
+            r.minimum = i.minimum.map(|m| m as f64);
+            r.maximum = i.maximum.map(|m| m as f64);
+            r.exclusive_minimum = i.exclusive_minimum;
+            r.exclusive_maximum = i.exclusive_maximum;
+        }
+        SchemaKind::Type(Type::Number(n)) => {
+            r.kind = Kind::Number;
+            r.enum_numbers = n.enumeration.iter().flatten().copied().collect();
+            r.minimum = n.minimum;
+            r.maximum = n.maximum;
+            r.exclusive_minimum = n.exclusive_minimum;
+            r.exclusive_maximum = n.exclusive_maximum;
+        }
+        SchemaKind::Type(Type::Boolean(_)) => r.kind = Kind::Boolean,
+        SchemaKind::Type(Type::Array(a)) => {
+            r.kind = Kind::Array;
+            r.min_items = a.min_items;
+            r.max_items = a.max_items;
+            r.unique_items = a.unique_items;
+            if let Some(items) = &a.items {
+                r.items = Some(Box::new(rule(spec, &unbox(items), seen)?));
+            }
+        }
+        SchemaKind::Type(Type::Object(o)) => {
+            r.kind = Kind::Object;
+            object(
+                &mut r,
+                &o.properties,
+                &o.required,
+                &o.additional_properties,
+                seen,
+            )?;
+        }
+        SchemaKind::AllOf { all_of } => r.all_of = members(all_of, seen)?,
+        SchemaKind::OneOf { one_of: v } | SchemaKind::AnyOf { any_of: v } => {
+            r.any_of = members(v, seen)?;
+            if let Some(d) = &schema.schema_data.discriminator {
+                tag_alternatives(&mut r.any_of, v, d);
+            }
+        }
+        SchemaKind::Not { not } => r.not = Some(Box::new(rule(spec, not, seen)?)),
+        SchemaKind::Any(any) => {
+            r.kind = match any.typ.as_deref() {
+                Some("string") => Kind::String,
+                Some("integer") => Kind::Integer,
+                Some("number") => Kind::Number,
+                Some("boolean") => Kind::Boolean,
+                Some("array") => Kind::Array,
+                Some("object") => Kind::Object,
+                _ if !any.properties.is_empty() => Kind::Object,
+                _ => Kind::Any,
+            };
+            r.minimum = any.minimum;
+            r.maximum = any.maximum;
+            r.exclusive_minimum = any.exclusive_minimum.unwrap_or_default();
+            r.exclusive_maximum = any.exclusive_maximum.unwrap_or_default();
+            r.min_length = any.min_length;
+            r.max_length = any.max_length;
+            r.pattern = any.pattern.clone();
+            r.format = any.format.clone();
+            r.enum_values = any
+                .enumeration
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            r.enum_numbers = any.enumeration.iter().filter_map(|v| v.as_f64()).collect();
+            if let Some(not) = &any.not {
+                r.not = Some(Box::new(rule(spec, not, seen)?));
+            }
+            r.min_items = any.min_items;
+            r.max_items = any.max_items;
+            r.unique_items = any.unique_items.unwrap_or_default();
+            if let Some(items) = &any.items {
+                r.items = Some(Box::new(rule(spec, &unbox(items), seen)?));
+            }
+            object(
+                &mut r,
+                &any.properties,
+                &any.required,
+                &any.additional_properties,
+                seen,
+            )?;
+            r.all_of = members(&any.all_of, seen)?;
+            r.any_of = members(&any.one_of, seen)?;
+            r.any_of.extend(members(&any.any_of, seen)?);
+        }
     }
-    f
+    if let Some(pattern) = &r.pattern {
+        regress::Regex::new(pattern).map_err(|e| {
+            format!("`pattern: '{pattern}'` is not an ECMA-262 regular expression ({e})")
+        })?;
+    }
+    Ok(r)
+}
+
+/// With a `discriminator`, each `$ref` alternative takes one value of the
+/// tag property: its `mapping` key, or else the schema's name.
+fn tag_alternatives(
+    rules: &mut [Rule],
+    members: &[ReferenceOr<Schema>],
+    d: &openapiv3::Discriminator,
+) {
+    for (rule, member) in rules.iter_mut().zip(members) {
+        let ReferenceOr::Reference { reference } = member else {
+            continue;
+        };
+        let Some(target) = schema_name(reference) else {
+            continue;
+        };
+        let value = d
+            .mapping
+            .iter()
+            .find(|(_, to)| *to == reference || to.as_str() == target)
+            .map_or(target.to_string(), |(value, _)| value.clone());
+        if let Some(tag) = rule
+            .properties
+            .iter_mut()
+            .find(|p| p.name == d.property_name)
+            && tag.rule.enum_values.is_empty()
+        {
+            tag.rule.enum_values = vec![value];
+        }
+    }
 }
 
 /// A list operation takes `page` and `per_page` and answers with
@@ -329,8 +592,7 @@ fn paging(
         return None;
     }
     let data = resolve_boxed(spec, response?.properties.get("data")?).and_then(object)?;
-    let echo = resolve_boxed(spec, data.properties.get("pagination")?).and_then(object)?;
-    let echoes = |name: &str| echo.properties.contains_key(name);
+    data.properties.get("pagination")?;
     let items = match &resolve_boxed(spec, data.properties.get("items")?)?.schema_kind {
         SchemaKind::Type(Type::Array(a)) => a.items.as_ref()?,
         _ => return None,
@@ -339,15 +601,19 @@ fn paging(
         return None;
     };
     let item_name = schema_name(reference)?;
-    let item_has_id = resolve_boxed(spec, items)
-        .and_then(object)
-        .is_some_and(|o| o.required.iter().any(|r| r == "id"));
+    // Only a required plain string `id` serves to drop repeated items
+    // (`item_id` returns a `&str`; an integer or uuid id would not compile).
+    let item_has_id = resolve_boxed(spec, items).and_then(object).is_some_and(|o| {
+        o.required.iter().any(|r| r == "id")
+            && o.properties.get("id").and_then(|s| resolve_boxed(spec, s)).is_some_and(|s| {
+                matches!(&s.schema_kind, SchemaKind::Type(Type::String(s))
+                    if s.enumeration.is_empty() && !matches!(&s.format, VariantOrUnknownOrEmpty::Item(_)))
+                    && !s.schema_data.nullable
+            })
+    });
     Some(Paging {
         item_type: pascal(item_name),
         item_has_id,
-        echo_page: echoes("page"),
-        echo_per_page: echoes("per_page"),
-        echo_total: echoes("total"),
     })
 }
 
