@@ -221,18 +221,16 @@ async fn attempt_once(
         Ok(request) => request,
         Err(e) => return Outcome::failure(e, Retry::Never),
     };
+    // reqwest's per-request timeout runs from connecting to the end of the
+    // body, which is read here: the bytes of a page either all arrive within
+    // the attempt, or the attempt fails (as a timeout).
     *request.timeout_mut() = Some(per_try);
     let sent = SystemTime::now();
-    // One deadline over sending and reading: the bytes of a page either all
-    // arrive within the attempt, or the attempt failed.
-    let read = tokio::time::timeout(per_try, send_and_read(shared, request)).await;
+    let read = send_and_read(shared, request).await;
     let received = SystemTime::now();
     match read {
-        Err(_elapsed) => {
-            Outcome::failure(Error::Timeout, Retry::IfRepeatable { retry_after: None })
-        }
-        Ok(Err(Read::Transport(e))) => transport(e),
-        Ok(Err(Read::TooLarge { status, request_id })) => Outcome::failure(
+        Err(Read::Transport(e)) => transport(e),
+        Err(Read::TooLarge { status, request_id }) => Outcome::failure(
             Error::ResponseTooLarge {
                 status,
                 limit: shared.max_response_bytes,
@@ -240,7 +238,7 @@ async fn attempt_once(
             },
             Retry::Never,
         ),
-        Ok(Ok(response)) => {
+        Ok(response) => {
             if let Some(date) = response.headers.get(DATE).and_then(|d| d.to_str().ok()) {
                 let cached = response.headers.contains_key(AGE);
                 shared.skew.observe(date, cached, sent, received);

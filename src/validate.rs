@@ -153,19 +153,22 @@ fn check_properties(
     path: &str,
 ) -> Result<(), Violation> {
     for field in fields {
-        let path = if path.is_empty() {
-            field.name.to_string()
-        } else {
-            format!("{path}.{}", field.name)
+        // Built only for a field the body has, or lacks while it must not.
+        let path = || {
+            if path.is_empty() {
+                field.name.to_string()
+            } else {
+                format!("{path}.{}", field.name)
+            }
         };
         match object.get(field.name) {
             // A client leaves an optional field out or sends it as null; both
             // mean "not given" (typify skips `None`, but a JSON caller may not).
             None | Some(Value::Null) if field.required && !field.rule.nullable => {
-                return Err(violation(&path, "is required".into()));
+                return Err(violation(&path(), "is required".into()));
             }
             None | Some(Value::Null) => {}
-            Some(value) => field.rule.check(value, &path)?,
+            Some(value) => field.rule.check(value, &path())?,
         }
     }
     Ok(())

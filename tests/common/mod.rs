@@ -113,37 +113,37 @@ pub fn assert_no_page_refetched(log: &[ingo_sandbox::RequestRecord], attempt_tim
 /// A hand-rolled HTTP/1.1 server on loopback: for the `n`th request (from 0)
 /// it writes `reply(n)` as is, then keeps the connection for the next one
 /// (or closes it when the reply says `Connection: close`). Returns the base
-/// URL and the count of requests read.
+/// URL and the heads of the requests read, in order.
 pub async fn raw_server(
     reply: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static,
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let count = Arc::new(AtomicUsize::new(0));
+    let heads = Arc::new(Mutex::new(Vec::new()));
     let reply = Arc::new(reply);
-    let counter = count.clone();
+    let seen = heads.clone();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let (reply, counter) = (reply.clone(), counter.clone());
+            let (reply, seen) = (reply.clone(), seen.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 8192];
                 loop {
                     // Read one request: the head, then Content-Length bytes.
-                    let (head_end, length) = loop {
+                    let (head_end, length, head) = loop {
                         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
                             let length = head
+                                .to_ascii_lowercase()
                                 .lines()
                                 .find_map(|l| l.strip_prefix("content-length:"))
                                 .and_then(|v| v.trim().parse::<usize>().ok())
                                 .unwrap_or(0);
-                            break (end + 4, length);
+                            break (end + 4, length, head);
                         }
                         match socket.read(&mut chunk).await {
                             Ok(0) | Err(_) => return,
@@ -157,7 +157,11 @@ pub async fn raw_server(
                         }
                     }
                     buf.drain(..head_end + length);
-                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    let n = {
+                        let mut seen = seen.lock().expect("heads");
+                        seen.push(head);
+                        seen.len() - 1
+                    };
                     let bytes = reply(n);
                     let close = String::from_utf8_lossy(&bytes)
                         .to_ascii_lowercase()
@@ -169,7 +173,7 @@ pub async fn raw_server(
             });
         }
     });
-    (format!("http://127.0.0.1:{port}/api/v4"), count)
+    (format!("http://127.0.0.1:{port}/api/v4"), heads)
 }
 
 /// An HTTP/1.1 response with a body and extra header lines (each `Name: value`).
