@@ -8,7 +8,8 @@
 #      a copy using every ordinary schema feature builds (client and CLI), its
 #      rules are checked before sending, and its responses decode leniently;
 #   4. a broken spec fails the build with a message naming the file;
-#   5. the README's example, built and run by a crate outside the workspace.
+#   5. the README's example, built and run by a crate outside the workspace;
+#   6. every crate packages, and builds from its package alone (cargo package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,4 +62,12 @@ fi
 echo "broken spec rejected: $(grep -m1 'ingo spec error' <<<"$out")"
 echo "==> 5. the README example, from a crate outside the workspace"
 bash scripts/readme-example.sh
+echo "==> 6. cargo package --workspace (each crate builds from its package)"
+# cargo verifies the client against ingo-codegen served from a local registry
+# it makes under target/package; being "from a registry", a codegen of the
+# same version that an earlier run unpacked and compiled counts as fresh even
+# when codegen/ has changed since. Forget those copies first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/ingo-* target/package
+cargo clean --quiet -p ingo-codegen
+cargo package --workspace --quiet
 echo "all test steps passed"
