@@ -19,6 +19,19 @@ pub(crate) struct ResponseMeta {
     pub request_id: Option<String>,
 }
 
+impl ResponseMeta {
+    /// The error for a success response progenitor could not decode.
+    pub(crate) fn undecodable(self, excerpt: String, reason: String) -> Error {
+        Error::UndecodableResponse {
+            status: self.status,
+            content_type: self.content_type,
+            excerpt,
+            reason,
+            request_id: self.request_id,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     failure: Option<Error>,

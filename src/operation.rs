@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::context::{CallContext, ResponseMeta};
+use crate::context::CallContext;
 use crate::paginate::{Items, Pages};
 
 /// One operation of the spec, as its generated builder.
@@ -220,17 +220,4 @@ pub fn encode_response<R: Serialize>(response: &R) -> Result<serde_json::Value, 
         reason: format!("cannot re-encode the response as JSON: {e}"),
         request_id: None,
     })
-}
-
-impl ResponseMeta {
-    /// The error for a success response progenitor could not decode.
-    pub(crate) fn undecodable(self, excerpt: String, reason: String) -> Error {
-        Error::UndecodableResponse {
-            status: self.status,
-            content_type: self.content_type,
-            excerpt,
-            reason,
-            request_id: self.request_id,
-        }
-    }
 }

@@ -606,14 +606,9 @@ fn apply_discriminators(spec: &mut OpenAPI) {
                 let ReferenceOr::Reference { reference } = member else {
                     continue;
                 };
-                let Some(target) = ref_name(reference) else {
+                let Some((target, value)) = crate::spec::discriminator_value(d, reference) else {
                     continue;
                 };
-                let value = d
-                    .mapping
-                    .iter()
-                    .find(|(_, to)| *to == reference || to.as_str() == target)
-                    .map_or(target.to_string(), |(value, _)| value.clone());
                 let entry = tags
                     .entry(target.to_string())
                     .or_insert_with(|| (d.property_name.clone(), BTreeSet::new()));

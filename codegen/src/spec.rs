@@ -145,6 +145,21 @@ pub struct Paging {
     pub item_has_id: bool,
 }
 
+/// The tag value `discriminator` gives the `oneOf` member `$ref: reference`
+/// (its mapping key, or else the schema's name), with the schema's name.
+pub(crate) fn discriminator_value<'a>(
+    d: &openapiv3::Discriminator,
+    reference: &'a str,
+) -> Option<(&'a str, String)> {
+    let target = schema_name(reference)?;
+    let value = d
+        .mapping
+        .iter()
+        .find(|(_, to)| *to == reference || to.as_str() == target)
+        .map_or(target.to_string(), |(value, _)| value.clone());
+    Some((target, value))
+}
+
 fn schema_name(reference: &str) -> Option<&str> {
     reference.strip_prefix("#/components/schemas/")
 }
@@ -561,14 +576,9 @@ fn tag_alternatives(
         let ReferenceOr::Reference { reference } = member else {
             continue;
         };
-        let Some(target) = schema_name(reference) else {
+        let Some((_, value)) = discriminator_value(d, reference) else {
             continue;
         };
-        let value = d
-            .mapping
-            .iter()
-            .find(|(_, to)| *to == reference || to.as_str() == target)
-            .map_or(target.to_string(), |(value, _)| value.clone());
         if let Some(tag) = rule
             .properties
             .iter_mut()
