@@ -10,7 +10,7 @@
 //! The parser works on `&str` slices only (no byte indexing), so it cannot
 //! panic on any input; it is meant to be fuzzed.
 
-use crate::auth::AuthError;
+use crate::refusal::AuthError;
 
 /// The only algorithm the gateway accepts.
 pub const ALGORITHM: &str = "hmac-sha512";

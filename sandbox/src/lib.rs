@@ -63,6 +63,7 @@ mod faults;
 mod intents;
 mod pages;
 mod ratelimit;
+mod refusal;
 mod server;
 mod validate;
 
@@ -75,12 +76,13 @@ pub use api::{
     RequestRecord,
 };
 pub use auth::{
-    AuthError, MAX_CLOCK_SKEW_SECS, REQUIRED_HEADERS, SandboxCredentials, verify_api_key,
-    verify_request, verify_signature,
+    MAX_CLOCK_SKEW_SECS, REQUIRED_HEADERS, SandboxCredentials, verify_api_key, verify_request,
+    verify_signature,
 };
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+pub use refusal::AuthError;
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
 pub const DEFAULT_API_KEY: &str = "sandbox-api-key-0123456789abcdef";
