@@ -4,13 +4,11 @@
 //! Items are written from their typed values: json and ndjson serialize them
 //! straight to the output, csv and table through reused cell buffers
 //! (`cells`). The bytes are those of the writer that first made each item a
-//! `serde_json::Value` (kept in `reference` for the tests): the generated
-//! types serialize their fields in sorted order, as a `Value` sorts its keys.
+//! `serde_json::Value` (pinned by `cli/tests/golden/`): the generated types
+//! serialize their fields in sorted order, as a `Value` sorts its keys.
 
 mod cells;
 mod json;
-#[cfg(test)]
-mod reference;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 

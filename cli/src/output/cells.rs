@@ -20,7 +20,7 @@ use super::json::Compact;
 #[derive(Default)]
 pub struct Row {
     cells: Vec<Vec<u8>>,
-    key: String,
+    key: Vec<u8>,
 }
 
 impl Row {
@@ -31,17 +31,15 @@ impl Row {
     /// Fill the row from `item`, one cell per column in `columns` (at least one cell).
     pub fn fill<T: Serialize + ?Sized>(&mut self, item: &T, columns: &[String]) -> io::Result<()> {
         match self.try_fill(item, columns) {
-            Err(RowError::Unusual) => {
+            Err(Shape::Unusual) => {
                 let value = serde_json::to_value(item).map_err(io::Error::from)?;
                 self.try_fill(&value, columns)
             }
             other => other,
         }
         .map_err(|e| match e {
-            RowError::Json(e) => io::Error::from(e),
-            RowError::NotAnObject | RowError::Unusual => {
-                io::Error::other("an item's shape cannot be written as cells")
-            }
+            Shape::Json(e) => io::Error::from(e),
+            _ => io::Error::other("an item's shape cannot be written as cells"),
         })
     }
 
@@ -49,17 +47,17 @@ impl Row {
         &mut self,
         item: &T,
         columns: &[String],
-    ) -> Result<(), RowError> {
+    ) -> Result<(), Shape> {
         self.clear(columns.len().max(1));
         match item.serialize(RowSerializer {
             cells: &mut self.cells,
             columns,
             key: &mut self.key,
         }) {
-            Err(RowError::NotAnObject) => {
+            Err(Shape::NotAnObject) => {
                 self.clear(columns.len().max(1));
                 match self.cells.first_mut() {
-                    Some(first) => write_cell(first, item).map_err(RowError::Json),
+                    Some(first) => write_cell(first, item).map_err(Shape::Json),
                     None => Ok(()),
                 }
             }
@@ -82,63 +80,44 @@ fn write_cell<T: Serialize + ?Sized>(
 ) -> Result<(), serde_json::Error> {
     cell.clear();
     match value.serialize(CellSerializer { cell: &mut *cell }) {
-        Ok(()) => Ok(()),
-        Err(CellError::Json(e)) => Err(e),
-        Err(CellError::Compound) => {
+        Err(Shape::Compound) => {
             cell.clear();
             value.serialize(&mut serde_json::Serializer::with_formatter(cell, Compact))
         }
+        Err(Shape::Json(e)) => Err(e),
+        _ => Ok(()),
     }
 }
 
+/// Why a value is not written as the serializer it met would: each case
+/// falls back to a more general way of writing it.
 #[derive(Debug)]
-enum RowError {
-    /// A scalar or an array: it fills the first cell.
+enum Shape {
+    /// A scalar or an array at the top: it fills the first cell.
     NotAnObject,
     /// A shape taken apart through a `Value` instead.
     Unusual,
-    Json(serde_json::Error),
-}
-
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RowError::NotAnObject => f.write_str("not an object"),
-            RowError::Unusual => f.write_str("an unusual shape"),
-            RowError::Json(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for RowError {}
-
-impl ser::Error for RowError {
-    fn custom<M: Display>(msg: M) -> Self {
-        RowError::Json(<serde_json::Error as ser::Error>::custom(msg))
-    }
-}
-
-#[derive(Debug)]
-enum CellError {
-    /// An object or an array: written as compact JSON instead.
+    /// An object or an array in a cell: written as compact JSON instead.
     Compound,
     Json(serde_json::Error),
 }
 
-impl std::fmt::Display for CellError {
+impl std::fmt::Display for Shape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CellError::Compound => f.write_str("an object or an array"),
-            CellError::Json(e) => write!(f, "{e}"),
+            Shape::NotAnObject => f.write_str("not an object"),
+            Shape::Unusual => f.write_str("an unusual shape"),
+            Shape::Compound => f.write_str("an object or an array"),
+            Shape::Json(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl std::error::Error for CellError {}
+impl std::error::Error for Shape {}
 
-impl ser::Error for CellError {
+impl ser::Error for Shape {
     fn custom<M: Display>(msg: M) -> Self {
-        CellError::Json(<serde_json::Error as ser::Error>::custom(msg))
+        Shape::Json(<serde_json::Error as ser::Error>::custom(msg))
     }
 }
 
@@ -146,7 +125,7 @@ impl ser::Error for CellError {
 struct RowSerializer<'a> {
     cells: &'a mut [Vec<u8>],
     columns: &'a [String],
-    key: &'a mut String,
+    key: &'a mut Vec<u8>,
 }
 
 /// The fields of a top-level object (a struct or a map).
@@ -155,8 +134,8 @@ struct Fields<'a> {
     columns: &'a [String],
     /// The column of the map key just read, if it is one.
     pending: Option<usize>,
-    /// The map key just read (reused).
-    key: &'a mut String,
+    /// The map key just read, as a cell reads (reused).
+    key: &'a mut Vec<u8>,
 }
 
 impl Fields<'_> {
@@ -164,10 +143,10 @@ impl Fields<'_> {
         &mut self,
         column: Option<usize>,
         value: &T,
-    ) -> Result<(), RowError> {
+    ) -> Result<(), Shape> {
         // A key that is not a column is not written (a repeated key: the last one wins).
         match column.and_then(|i| self.cells.get_mut(i)) {
-            Some(cell) => write_cell(cell, value).map_err(RowError::Json),
+            Some(cell) => write_cell(cell, value).map_err(Shape::Json),
             None => Ok(()),
         }
     }
@@ -179,22 +158,22 @@ impl Fields<'_> {
 
 macro_rules! not_an_object {
     ($($method:ident($ty:ty)),* $(,)?) => {
-        $(fn $method(self, _: $ty) -> Result<(), RowError> {
-            Err(RowError::NotAnObject)
+        $(fn $method(self, _: $ty) -> Result<(), Shape> {
+            Err(Shape::NotAnObject)
         })*
     };
 }
 
 impl<'a> ser::Serializer for RowSerializer<'a> {
     type Ok = ();
-    type Error = RowError;
-    type SerializeSeq = Impossible<(), RowError>;
-    type SerializeTuple = Impossible<(), RowError>;
-    type SerializeTupleStruct = Impossible<(), RowError>;
-    type SerializeTupleVariant = Impossible<(), RowError>;
+    type Error = Shape;
+    type SerializeSeq = Impossible<(), Shape>;
+    type SerializeTuple = Impossible<(), Shape>;
+    type SerializeTupleStruct = Impossible<(), Shape>;
+    type SerializeTupleVariant = Impossible<(), Shape>;
     type SerializeMap = Fields<'a>;
     type SerializeStruct = Fields<'a>;
-    type SerializeStructVariant = Impossible<(), RowError>;
+    type SerializeStructVariant = Impossible<(), Shape>;
 
     not_an_object!(
         serialize_bool(bool),
@@ -215,36 +194,31 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
         serialize_bytes(&[u8]),
     );
 
-    fn serialize_none(self) -> Result<(), RowError> {
+    fn serialize_none(self) -> Result<(), Shape> {
         Ok(())
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), RowError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Shape> {
         value.serialize(self)
     }
 
-    fn serialize_unit(self) -> Result<(), RowError> {
+    fn serialize_unit(self) -> Result<(), Shape> {
         Ok(())
     }
 
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), RowError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Shape> {
         Ok(())
     }
 
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<(), RowError> {
-        Err(RowError::NotAnObject)
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Shape> {
+        Err(Shape::NotAnObject)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<(), RowError> {
+    ) -> Result<(), Shape> {
         value.serialize(self)
     }
 
@@ -254,24 +228,24 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), RowError> {
-        Err(RowError::Unusual)
+    ) -> Result<(), Shape> {
+        Err(Shape::Unusual)
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, RowError> {
-        Err(RowError::NotAnObject)
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Shape> {
+        Err(Shape::NotAnObject)
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, RowError> {
-        Err(RowError::NotAnObject)
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Shape> {
+        Err(Shape::NotAnObject)
     }
 
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, RowError> {
-        Err(RowError::NotAnObject)
+    ) -> Result<Self::SerializeTupleStruct, Shape> {
+        Err(Shape::NotAnObject)
     }
 
     fn serialize_tuple_variant(
@@ -280,11 +254,11 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, RowError> {
-        Err(RowError::Unusual)
+    ) -> Result<Self::SerializeTupleVariant, Shape> {
+        Err(Shape::Unusual)
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, RowError> {
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Shape> {
         Ok(Fields {
             cells: self.cells,
             columns: self.columns,
@@ -293,11 +267,7 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
         })
     }
 
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, RowError> {
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Shape> {
         Ok(Fields {
             cells: self.cells,
             columns: self.columns,
@@ -312,190 +282,57 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, RowError> {
-        Err(RowError::Unusual)
+    ) -> Result<Self::SerializeStructVariant, Shape> {
+        Err(Shape::Unusual)
     }
 }
 
 impl ser::SerializeStruct for Fields<'_> {
     type Ok = ();
-    type Error = RowError;
+    type Error = Shape;
 
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
-    ) -> Result<(), RowError> {
+    ) -> Result<(), Shape> {
         let column = self.column(key);
         self.field(column, value)
     }
 
-    fn end(self) -> Result<(), RowError> {
+    fn end(self) -> Result<(), Shape> {
         Ok(())
     }
 }
 
 impl ser::SerializeMap for Fields<'_> {
     type Ok = ();
-    type Error = RowError;
+    type Error = Shape;
 
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), RowError> {
-        let mut text = std::mem::take(self.key);
-        text.clear();
-        let read = key.serialize(KeyText(&mut text));
-        self.pending = self.column(&text);
-        *self.key = text;
-        read
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Shape> {
+        // A key reads as a cell would; one that is not text or a number
+        // (an object, an array) is unusual.
+        self.key.clear();
+        match key.serialize(CellSerializer {
+            cell: &mut *self.key,
+        }) {
+            Ok(()) => {
+                let text = std::str::from_utf8(self.key).unwrap_or_default();
+                self.pending = self.column(text);
+                Ok(())
+            }
+            Err(Shape::Json(e)) => Err(Shape::Json(e)),
+            Err(_) => Err(Shape::Unusual),
+        }
     }
 
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), RowError> {
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Shape> {
         let column = self.pending.take();
         self.field(column, value)
     }
 
-    fn end(self) -> Result<(), RowError> {
+    fn end(self) -> Result<(), Shape> {
         Ok(())
-    }
-}
-
-/// A map key that is text, copied into a reused buffer; any other key is unusual.
-struct KeyText<'k>(&'k mut String);
-
-macro_rules! unusual_key {
-    ($($method:ident($ty:ty)),* $(,)?) => {
-        $(fn $method(self, _: $ty) -> Result<(), RowError> {
-            Err(RowError::Unusual)
-        })*
-    };
-}
-
-impl ser::Serializer for KeyText<'_> {
-    type Ok = ();
-    type Error = RowError;
-    type SerializeSeq = Impossible<(), RowError>;
-    type SerializeTuple = Impossible<(), RowError>;
-    type SerializeTupleStruct = Impossible<(), RowError>;
-    type SerializeTupleVariant = Impossible<(), RowError>;
-    type SerializeMap = Impossible<(), RowError>;
-    type SerializeStruct = Impossible<(), RowError>;
-    type SerializeStructVariant = Impossible<(), RowError>;
-
-    unusual_key!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_bytes(&[u8]),
-    );
-
-    fn serialize_char(self, v: char) -> Result<(), RowError> {
-        self.0.push(v);
-        Ok(())
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), RowError> {
-        self.0.push_str(v);
-        Ok(())
-    }
-
-    fn serialize_none(self) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_unit(self) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), RowError> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, RowError> {
-        Err(RowError::Unusual)
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, RowError> {
-        Err(RowError::Unusual)
     }
 }
 
@@ -507,18 +344,18 @@ struct CellSerializer<'a> {
 
 impl CellSerializer<'_> {
     /// A number or a bool, as compact JSON writes it.
-    fn json<T: Serialize>(self, value: T) -> Result<(), CellError> {
+    fn json<T: Serialize>(self, value: T) -> Result<(), Shape> {
         value
             .serialize(&mut serde_json::Serializer::with_formatter(
                 self.cell, Compact,
             ))
-            .map_err(CellError::Json)
+            .map_err(Shape::Json)
     }
 }
 
 macro_rules! as_json {
     ($($method:ident($ty:ty)),* $(,)?) => {
-        $(fn $method(self, v: $ty) -> Result<(), CellError> {
+        $(fn $method(self, v: $ty) -> Result<(), Shape> {
             self.json(v)
         })*
     };
@@ -526,22 +363,22 @@ macro_rules! as_json {
 
 macro_rules! compound {
     ($($method:ident($($ty:ty),*) -> $ret:ty),* $(,)?) => {
-        $(fn $method(self, $(_: $ty),*) -> Result<$ret, CellError> {
-            Err(CellError::Compound)
+        $(fn $method(self, $(_: $ty),*) -> Result<$ret, Shape> {
+            Err(Shape::Compound)
         })*
     };
 }
 
 impl ser::Serializer for CellSerializer<'_> {
     type Ok = ();
-    type Error = CellError;
-    type SerializeSeq = Impossible<(), CellError>;
-    type SerializeTuple = Impossible<(), CellError>;
-    type SerializeTupleStruct = Impossible<(), CellError>;
-    type SerializeTupleVariant = Impossible<(), CellError>;
-    type SerializeMap = Impossible<(), CellError>;
-    type SerializeStruct = Impossible<(), CellError>;
-    type SerializeStructVariant = Impossible<(), CellError>;
+    type Error = Shape;
+    type SerializeSeq = Impossible<(), Shape>;
+    type SerializeTuple = Impossible<(), Shape>;
+    type SerializeTupleStruct = Impossible<(), Shape>;
+    type SerializeTupleVariant = Impossible<(), Shape>;
+    type SerializeMap = Impossible<(), Shape>;
+    type SerializeStruct = Impossible<(), Shape>;
+    type SerializeStructVariant = Impossible<(), Shape>;
 
     as_json!(
         serialize_bool(bool),
@@ -569,38 +406,38 @@ impl ser::Serializer for CellSerializer<'_> {
     );
 
     // A float that is not finite is a `Value`'s null: an empty cell.
-    fn serialize_f32(self, v: f32) -> Result<(), CellError> {
+    fn serialize_f32(self, v: f32) -> Result<(), Shape> {
         if v.is_finite() { self.json(v) } else { Ok(()) }
     }
 
-    fn serialize_f64(self, v: f64) -> Result<(), CellError> {
+    fn serialize_f64(self, v: f64) -> Result<(), Shape> {
         if v.is_finite() { self.json(v) } else { Ok(()) }
     }
 
-    fn serialize_char(self, v: char) -> Result<(), CellError> {
+    fn serialize_char(self, v: char) -> Result<(), Shape> {
         self.cell
             .extend_from_slice(v.encode_utf8(&mut [0; 4]).as_bytes());
         Ok(())
     }
 
-    fn serialize_str(self, v: &str) -> Result<(), CellError> {
+    fn serialize_str(self, v: &str) -> Result<(), Shape> {
         self.cell.extend_from_slice(v.as_bytes());
         Ok(())
     }
 
-    fn serialize_none(self) -> Result<(), CellError> {
+    fn serialize_none(self) -> Result<(), Shape> {
         Ok(())
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), CellError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Shape> {
         value.serialize(self)
     }
 
-    fn serialize_unit(self) -> Result<(), CellError> {
+    fn serialize_unit(self) -> Result<(), Shape> {
         Ok(())
     }
 
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), CellError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Shape> {
         Ok(())
     }
 
@@ -609,7 +446,7 @@ impl ser::Serializer for CellSerializer<'_> {
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<(), CellError> {
+    ) -> Result<(), Shape> {
         self.serialize_str(variant)
     }
 
@@ -617,7 +454,7 @@ impl ser::Serializer for CellSerializer<'_> {
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<(), CellError> {
+    ) -> Result<(), Shape> {
         value.serialize(self)
     }
 
@@ -627,12 +464,12 @@ impl ser::Serializer for CellSerializer<'_> {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), CellError> {
-        Err(CellError::Compound)
+    ) -> Result<(), Shape> {
+        Err(Shape::Compound)
     }
 
-    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), CellError> {
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Shape> {
         // Straight into the cell, without the `String` the default makes.
-        write!(self.cell, "{value}").map_err(<CellError as ser::Error>::custom)
+        write!(self.cell, "{value}").map_err(<Shape as ser::Error>::custom)
     }
 }
