@@ -10,6 +10,11 @@ fn main() {
     let spec = ingo_codegen::load(&spec_path).unwrap_or_else(|e| ingo_codegen::exit_with(&e));
     // Dependents' build scripts read it as DEP_INGO_BANKING_SPEC (see `links`).
     println!("cargo::metadata=spec={}", spec_path.display());
+    // For the snapshot test of the generated source (tests/generated_source.rs).
+    println!(
+        "cargo::rustc-env=INGO_BANKING_SPEC_FILE={}",
+        spec_path.display()
+    );
     ingo_codegen::write_or_exit(
         ingo_codegen::generate_client(&spec),
         &out_dir,

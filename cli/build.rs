@@ -5,19 +5,20 @@
 //! * an entry of `OPERATIONS` (a static table: command names, help texts,
 //!   one flag per body field with its constraints, the item columns), from
 //!   which `src/args.rs` builds the clap commands at run time;
-//! * an arm of `dispatch`, which decodes the flags into the operation's typed
-//!   request body and runs the client's builder through `src/run.rs`.
+//! * an arm of `dispatch` per paged list, which hands the flags (as the JSON
+//!   body) to the client's builder and walks it through `src/run.rs`; every
+//!   other operation is called by its id (`Client::call_json`).
 //!
 //! The spec is the one `ingo-banking` was generated from (its build script
 //! passes the path as `DEP_INGO_BANKING_SPEC`), so the commands always match
 //! the client; `INGO_SPEC` switches both.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use ingo_codegen::{Kind, LoadedSpec, Operation, RequestField, Rule, SpecError};
+use ingo_codegen::{Kind, LoadedSpec, Operation, Prose, RequestField, Rule, SpecError};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 /// Flag names friendlier than the spec's field names (`--status` for
 /// `status_str`); the spec's name stays accepted as an alias.
@@ -40,6 +41,11 @@ fn main() {
         }),
     };
     println!("cargo:rerun-if-changed={}", spec_path.display());
+    // For the snapshot test of the generated source (tests/generated_source.rs).
+    println!(
+        "cargo::rustc-env=INGO_BANKING_SPEC_FILE={}",
+        spec_path.display()
+    );
     let spec = ingo_codegen::load(&spec_path).unwrap_or_else(|e| ingo_codegen::exit_with(&e));
     ingo_codegen::write_or_exit(generate(&spec), &out_dir, "ingo_cli.rs");
 }
@@ -49,7 +55,7 @@ fn generate(spec: &LoadedSpec) -> Result<String, SpecError> {
         path: spec.path.clone(),
         problem,
     };
-    let secret_fields = api_key_fields(&spec.openapi);
+    let secret_fields = &spec.credential_fields;
     let mut entries = Vec::new();
     let mut arms = Vec::new();
     let mut friendly_seen = BTreeSet::new();
@@ -74,8 +80,15 @@ fn generate(spec: &LoadedSpec) -> Result<String, SpecError> {
             .first()
             .map(|tag| (kebab(tag), kebab(op.id.split('_').next().unwrap_or(&op.id))));
         let friendly = friendly.filter(|pair| friendly_seen.insert(pair.clone()));
-        entries.push(entry(spec, op, raw, &fields, friendly));
-        arms.push(arm(op, &spec.path)?);
+        entries.push(entry(op, raw, &fields, friendly));
+        if op.paging.is_some() && op.body_schema.is_some() {
+            let method = syn::parse_str::<syn::Ident>(&op.id)
+                .map_err(|_| fail(format!("operation `{}` is not a Rust identifier", op.id)))?;
+            let id = &op.id;
+            arms.push(
+                quote!(#id => crate::run::list(client.#method().body_json(body), ctx).await,),
+            );
+        }
     }
     let tokens = quote! {
         /// Every operation of the spec, as the CLI offers it.
@@ -85,33 +98,18 @@ fn generate(spec: &LoadedSpec) -> Result<String, SpecError> {
         pub async fn dispatch(
             client: &ingo_banking::Client,
             id: &str,
-            #[allow(unused_variables)] body: serde_json::Value,
+            body: serde_json::Value,
             ctx: &crate::run::Context,
         ) -> Result<(), crate::run::Failure> {
             match id {
                 #(#arms)*
-                other => Err(crate::run::Failure::Usage(format!("unknown operation `{other}`"))),
+                other => crate::run::single(client.call_json(other, body).await?, ctx),
             }
         }
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated CLI does not parse: {e}")))?;
     Ok(prettyplease::unparse(&file))
-}
-
-/// Body fields that carry a credential (an `apiKey` security scheme's name):
-/// never flags of their own, the client fills them from `--api-key`.
-fn api_key_fields(openapi: &openapiv3::OpenAPI) -> BTreeSet<String> {
-    let schemes = openapi
-        .components
-        .iter()
-        .flat_map(|c| c.security_schemes.values());
-    schemes
-        .filter_map(|s| match s.as_item() {
-            Some(openapiv3::SecurityScheme::APIKey { name, .. }) => Some(name.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn raw_operation<'a>(
@@ -129,25 +127,10 @@ fn kebab(s: &str) -> String {
 }
 
 /// The item schema's property names, in spec order (the csv/table columns).
-fn columns(spec: &LoadedSpec, op: &Operation) -> Vec<String> {
-    let Some(paging) = &op.paging else {
-        return Vec::new();
-    };
-    let normal = |s: &str| s.replace(['_', '-'], "").to_lowercase();
-    let schemas = spec
-        .openapi
-        .components
-        .iter()
-        .flat_map(|c| c.schemas.iter());
-    schemas
-        .filter(|(name, _)| normal(name) == normal(&paging.item_type))
-        .filter_map(|(_, schema)| match &schema.as_item()?.schema_kind {
-            openapiv3::SchemaKind::Type(openapiv3::Type::Object(o)) => {
-                Some(o.properties.keys().cloned().collect())
-            }
-            _ => None,
-        })
-        .next()
+fn columns(op: &Operation) -> Vec<String> {
+    op.paging
+        .as_ref()
+        .map(|p| p.item_properties.clone())
         .unwrap_or_default()
 }
 
@@ -159,7 +142,6 @@ fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
 }
 
 fn entry(
-    spec: &LoadedSpec,
     op: &Operation,
     raw: &openapiv3::Operation,
     fields: &[&RequestField],
@@ -180,7 +162,7 @@ fn entry(
         None => (quote!(None), quote!(None)),
     };
     let paginated = op.paging.is_some();
-    let columns = columns(spec, op);
+    let columns = columns(op);
     let flags: Vec<String> = fields.iter().map(|f| kebab(&f.name)).collect();
     let fields = fields.iter().map(|f| {
         let name = &f.name;
@@ -217,53 +199,10 @@ fn entry(
 
 /// The spec's description, and what it does not say of the value's form.
 fn help(f: &RequestField) -> String {
-    let mut help = f.description.clone().unwrap_or_default();
-    let rule = &f.rule;
-    if rule.format_is("uuid") {
-        help += " A UUID.";
-    }
-    if rule.format_is("email") {
-        help += " An email address.";
-    }
-    if let Some(pattern) = &rule.pattern {
-        help += &format!(" Must match the pattern {pattern}");
-        help += if help.ends_with('.') { "" } else { "." };
-    }
-    if rule.kind == Kind::Number {
-        let bound = |v: Option<f64>, exclusive: bool, word: &str, strict: &str| match v {
-            Some(v) if exclusive => format!(" {strict} {v}"),
-            Some(v) => format!(" {word} {v}"),
-            None => String::new(),
-        };
-        let low = bound(
-            rule.minimum,
-            rule.exclusive_minimum,
-            "at least",
-            "greater than",
-        );
-        let high = bound(rule.maximum, rule.exclusive_maximum, "at most", "less than");
-        match (low.is_empty(), high.is_empty()) {
-            (false, false) if !rule.exclusive_minimum && !rule.exclusive_maximum => {
-                let (min, max) = (
-                    rule.minimum.unwrap_or_default(),
-                    rule.maximum.unwrap_or_default(),
-                );
-                help += &format!(" A number from {min} to {max}.")
-            }
-            (false, false) => help += &format!(" A number{low} and{high}."),
-            (false, true) | (true, false) => help += &format!(" A number{low}{high}."),
-            (true, true) => help += " A number.",
-        }
-    }
-    if rule.kind == Kind::Array {
-        match (rule.min_items, rule.max_items) {
-            (Some(min), Some(max)) => help += &format!(" {min} to {max} items."),
-            (Some(min), None) => help += &format!(" At least {min} items."),
-            (None, Some(max)) => help += &format!(" At most {max} items."),
-            (None, None) => {}
-        }
-    }
-    help.trim().to_string()
+    let description = f.description.clone().unwrap_or_default();
+    format!("{description} {}", f.rules_text(Prose::Flag))
+        .trim()
+        .to_string()
 }
 
 /// The flag kind of a body field (see `FieldKind` in `src/args.rs`).
@@ -378,31 +317,4 @@ fn object_hint(rule: &Rule) -> String {
         (true, true, false) => format!("{{{}}} and any other keys", common.join(", ")),
         (true, false, _) => format!("{{{}}}", common.join(", ")),
     }
-}
-
-fn arm(op: &Operation, spec_path: &Path) -> Result<TokenStream, SpecError> {
-    let id = &op.id;
-    let method = format_ident!("{}", op.id);
-    let call = match &op.body_type {
-        Some(body) => {
-            let ty: syn::Type =
-                syn::parse_str(&format!("ingo_banking::types::{body}")).map_err(|e| SpecError {
-                    path: spec_path.to_path_buf(),
-                    problem: format!("operation `{}`: `{body}` is not a Rust type: {e}", op.id),
-                })?;
-            quote!(client.#method().body({
-                // The spec's rules first: their errors name the (nested) field.
-                ingo_banking::check_body(#id, &body)
-                    .map_err(|v| crate::run::Failure::Api(v.into()))?;
-                crate::run::body::<#ty>(body)?
-            }))
-        }
-        None => quote!(client.#method()),
-    };
-    let run = if op.paging.is_some() {
-        quote!(crate::run::list(#call, ctx).await)
-    } else {
-        quote!(crate::run::single(#call, ctx).await)
-    };
-    Ok(quote!(#id => #run,))
 }

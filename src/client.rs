@@ -1,13 +1,66 @@
-//! Building a [`Client`]: environment, credentials, timeouts and policies.
+//! The client and its state, and building it: environment, credentials,
+//! timeouts and policies.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::hooks::{ApiKeyPlacement, Inner, Shared};
+use reqwest::header::HeaderValue;
+
 use crate::pacing::{Pacer, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::skew::ClockSkew;
-use crate::{Client, Credentials, Error};
+use crate::{Credentials, Error};
+
+/// A client of the API: one method per operation of the spec (see the crate
+/// docs), each returning a builder. Cheap to clone; clones share the HTTP
+/// connections, the rate limiter and the clock-skew estimate.
+#[derive(Clone)]
+pub struct Client(Arc<Shared>);
+
+/// Where the api key travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKeyPlacement {
+    /// The `api_key` HTTP header (Ingo's preference).
+    #[default]
+    Header,
+    /// An `api_key` field of the JSON body, added before the body is hashed.
+    BodyField,
+}
+
+/// The client's state: the HTTP client, credentials and policies.
+pub(crate) struct Shared {
+    /// With the `/api/v4` stem, no trailing slash.
+    pub base_url: String,
+    /// The HTTP client requests go through: HTTP/1.1 only, redirects off.
+    pub http: reqwest::Client,
+    /// The time one attempt may take (connect to end of body).
+    pub attempt_timeout: Duration,
+    /// The largest response body read.
+    pub max_response_bytes: u64,
+    pub credentials: Credentials,
+    /// The api key as a (sensitive) header value, built once.
+    pub api_key_header: HeaderValue,
+    pub api_key_placement: ApiKeyPlacement,
+    pub retry: RetryPolicy,
+    pub pacer: Option<Pacer>,
+    pub skew: ClockSkew,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.0;
+        f.debug_struct("Client")
+            .field("base_url", &shared.base_url)
+            .field("credentials", &shared.credentials)
+            .field("api_key_placement", &shared.api_key_placement)
+            .field("retry", &shared.retry)
+            .field("pacer", &shared.pacer)
+            .field("max_response_bytes", &shared.max_response_bytes)
+            .field("clock_offset_ms", &shared.skew.offset_ms())
+            .finish()
+    }
+}
 
 /// The environment variable that overrides the base URL in [`ClientBuilder::from_env`].
 pub const ENV_BASE_URL: &str = "INGO_BASE_URL";
@@ -204,7 +257,7 @@ impl ClientBuilder {
         let timeout = positive("timeout", self.timeout)?;
         let connect_timeout = positive("connect_timeout", self.connect_timeout)?;
         let retry = checked_policy(self.retry)?;
-        let rate_limit = self.rate_limit.map(checked_rate_limit).transpose()?;
+        let pacer = self.rate_limit.map(pacer).transpose()?;
         if self.max_response_bytes == 0 {
             return Err(Error::Configuration(
                 "max_response_bytes must be greater than 0".into(),
@@ -231,26 +284,21 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
         // `Credentials::new` admits only printable ASCII, which a header can carry.
-        let mut api_key_header = reqwest::header::HeaderValue::from_str(credentials.api_key())
+        let mut api_key_header = HeaderValue::from_str(credentials.api_key())
             .map_err(|_| Error::Configuration("the api key cannot be sent as a header".into()))?;
         api_key_header.set_sensitive(true);
-        let inner = Inner(Arc::new(Shared {
+        Ok(Client(Arc::new(Shared {
+            base_url: base_url.trim_end_matches('/').to_string(),
             api_key_header,
-            http: http.clone(),
-            allow_insecure_http: self.allow_insecure_http,
+            http,
             attempt_timeout: timeout,
             max_response_bytes: self.max_response_bytes,
             credentials,
             api_key_placement: self.api_key_placement,
             retry,
-            pacer: rate_limit.map(Pacer::new),
+            pacer,
             skew: ClockSkew::default(),
-        }));
-        Ok(Client::new_with_client(
-            base_url.trim_end_matches('/'),
-            http,
-            inner,
-        ))
+        })))
     }
 }
 
@@ -278,28 +326,24 @@ fn checked_policy(policy: RetryPolicy) -> Result<RetryPolicy, Error> {
     })
 }
 
-fn checked_rate_limit(limit: RateLimit) -> Result<RateLimit, Error> {
-    if limit.max_requests == 0 {
-        return Err(Error::Configuration(
+/// The pacer for `limit`: the one place a rate limit is checked.
+fn pacer(limit: RateLimit) -> Result<Pacer, Error> {
+    let max_requests = std::num::NonZeroU32::new(limit.max_requests).ok_or_else(|| {
+        Error::Configuration(
             "rate limit: max_requests must be at least 1 (use .rate_limit(None) for no pacing)"
                 .into(),
-        ));
-    }
-    Ok(RateLimit::new(
-        limit.max_requests,
+        )
+    })?;
+    Ok(Pacer::new(
+        max_requests,
         positive("rate limit period", limit.per)?,
     ))
 }
 
+/// A URL, HTTPS or plain HTTP to loopback (or when explicitly allowed).
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     let url = url::Url::parse(base_url)
         .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
-    check_url(&url, allow_insecure_http)
-}
-
-/// HTTPS, or plain HTTP to loopback (or when explicitly allowed).
-pub(crate) fn check_url(url: &url::Url, allow_insecure_http: bool) -> Result<(), Error> {
-    let base_url = url.as_str();
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -327,7 +371,11 @@ impl Client {
 
     /// The base URL requests go to (with the `/api/v4` stem).
     pub fn base_url(&self) -> &str {
-        &self.baseurl
+        &self.0.base_url
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.0
     }
 
     /// A client configured from `INGO_*` environment variables (sandbox by default).

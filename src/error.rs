@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::validate::Violation;
-
 /// How many bytes of a body an error keeps.
 pub(crate) const EXCERPT_BYTES: usize = 512;
 
@@ -112,7 +110,7 @@ pub enum Error {
         status: Option<u16>,
         /// The response's `Content-Type`.
         content_type: Option<String>,
-        /// The first bytes of the body (lossy UTF-8, at most 512 bytes).
+        /// The first bytes of the body (lossy UTF-8, at most 512 bytes of it).
         excerpt: String,
         /// Why it could not be decoded.
         reason: String,
@@ -147,19 +145,22 @@ fn retry_after_text(retry_after: &Option<Duration>) -> String {
     retry_after.map_or_else(String::new, |d| format!(" (retry after {} s)", d.as_secs()))
 }
 
-impl From<Violation> for Error {
-    fn from(v: Violation) -> Self {
-        Error::InvalidRequest {
-            field: v.field,
-            reason: v.reason,
-        }
+/// At most `max` bytes of `bytes` as (lossy) text, for an error message: cut
+/// at a character boundary, with `…` where it was cut.
+pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
+    let mut cut = &bytes[..bytes.len().min(max)];
+    if let Err(e) = std::str::from_utf8(cut)
+        && e.error_len().is_none()
+    {
+        // The cut split a character: leave it out rather than mangle it.
+        cut = &cut[..e.valid_up_to()];
     }
-}
-
-/// A bounded, lossy excerpt of a body for error messages.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(EXCERPT_BYTES)];
-    String::from_utf8_lossy(cut).into_owned()
+    let text = String::from_utf8_lossy(cut);
+    if cut.len() < bytes.len() {
+        format!("{text}…")
+    } else {
+        text.into_owned()
+    }
 }
 
 impl Error {
@@ -189,12 +190,8 @@ impl Error {
         }
     }
 
-    /// Whether calling again later may succeed.
+    /// Whether calling again later may succeed (the table in [`FailureClass`](crate::FailureClass)).
     pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Timeout | Error::Transport(_) | Error::RateLimited { .. } => true,
-            Error::Api { status, .. } => matches!(status, 502..=504),
-            _ => false,
-        }
+        self.class().is_transient()
     }
 }

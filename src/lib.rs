@@ -39,13 +39,13 @@
 
 #![warn(missing_docs)]
 
+mod attempt;
+mod call;
+mod classify;
 mod client;
-mod context;
-mod convert;
 mod credentials;
 mod engine;
 mod error;
-mod hooks;
 mod open_enum;
 mod operation;
 mod pacing;
@@ -61,15 +61,17 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/ingo_banking.rs"));
 }
 
-pub use client::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment};
+pub use call::ResponseValue;
+pub use classify::FailureClass;
+pub use client::{
+    ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment,
+};
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
 pub use error::Error;
-pub use generated::{Client, OPERATIONS, builder, types};
-pub use hooks::{ApiKeyPlacement, Inner};
-pub use operation::{EchoNumber, ListOperation, Operation, PageFuture, PageInfo};
+pub use generated::{OPERATIONS, builder, types};
+pub use operation::Operation;
 pub use pacing::RateLimit;
-pub use paginate::{Items, Page, Pages};
-pub use progenitor_client::{Error as RawError, ResponseValue};
+pub use paginate::{Items, ListOperation, Page, PageFuture, PageInfo, Pages};
 pub use retry::RetryPolicy;
 pub use validate::Violation;
 
@@ -94,6 +96,10 @@ pub struct OperationDescriptor {
     pub summary: &'static str,
     /// Whether it pages (`page`/`per_page` in, `data.items` out).
     pub paginated: bool,
+    /// Whether it takes a JSON request body.
+    pub body: bool,
+    /// The response codes the spec documents (`200`, `4XX`, `default`).
+    pub responses: &'static [&'static str],
     /// The JSON body's fields, as the spec names them.
     pub fields: &'static [&'static str],
     /// The body fields the spec requires.
@@ -105,6 +111,17 @@ pub struct OperationDescriptor {
     /// any: the client fills it once per call when the caller leaves it
     /// empty, and then retries the operation like an idempotent one.
     pub idempotency_key: Option<&'static str>,
+}
+
+impl OperationDescriptor {
+    /// Whether the spec documents the status `status` for this operation.
+    pub fn documents(&self, status: u16) -> bool {
+        let code = status.to_string();
+        let class = format!("{}XX", status / 100);
+        self.responses
+            .iter()
+            .any(|r| *r == code || r.eq_ignore_ascii_case(&class) || *r == "default")
+    }
 }
 
 /// What a caller usually needs in scope.

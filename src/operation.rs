@@ -1,174 +1,136 @@
-//! What every generated operation builder can do, beyond progenitor's `send()`.
+//! What every generated operation builder is: an [`Operation`], with the
+//! body it is building and the client it will be sent with.
 //!
-//! The generator implements [`Operation`] for every builder and
-//! [`ListOperation`] for every paged list (see `codegen/src/extras.rs`), so an
-//! operation added to the spec gets `call()`, `pages()` and `items()` with no
-//! handwritten code.
+//! The generator (`codegen/src/extras.rs`) writes one builder per operation
+//! of the spec and implements [`Operation`] (and, for paged lists,
+//! [`ListOperation`](crate::ListOperation)) for it; everything a call does
+//! is written here and in [`crate::call`], once.
 
+use std::fmt::Display;
 use std::future::Future;
 
-use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::Error;
-use crate::context::CallContext;
-use crate::paginate::{Items, Pages};
+use crate::call::ResponseValue;
+use crate::{Client, Error, OperationDescriptor};
+
+/// The part of [`Operation`] only this crate implements and calls: a caller
+/// cannot name it, so cannot implement `Operation` or reach a builder's parts.
+pub trait Sealed {
+    /// The typed request body (`()` for an operation without one).
+    type Body: Serialize + TryFrom<Self::BodyBuilder, Error: Display>;
+    /// typify's builder of the body.
+    type BodyBuilder: Clone;
+    /// The client the request goes through.
+    fn client(&self) -> &Client;
+    /// The body being built.
+    fn request_body(&self) -> &Body<Self::BodyBuilder>;
+}
 
 /// One operation of the spec, as its generated builder.
-pub trait Operation<'a>: Clone + Send + Sized + Unpin + 'a {
+pub trait Operation<'a>: Sealed + Clone + Send + Sized + Unpin + 'a {
     /// The decoded success body.
-    type Response: Send + 'static;
-    /// The decoded error body (the error envelope).
-    type ErrorBody: Serialize + Send + 'a;
+    type Response: DeserializeOwned + Send + 'static;
     /// The spec's `operationId`.
     const ID: &'static str;
-
-    /// progenitor's own `send()`, renamed: its error type, no envelope check.
-    #[doc(hidden)]
-    fn send_raw(
-        self,
-    ) -> impl Future<
-        Output = Result<crate::ResponseValue<Self::Response>, crate::RawError<Self::ErrorBody>>,
-    > + Send
-    + 'a;
+    /// The operation, as the spec describes it.
+    const DESCRIPTOR: &'static OperationDescriptor;
 
     /// The envelope's `status` and `message`, when the response has one.
     fn envelope(response: &Self::Response) -> Option<(&str, &str)>;
 
     /// Send the request and decode the response, keeping its status and
-    /// headers; [`Error`] is the error, and a 2xx whose envelope `status` is
-    /// not `success` is an error too.
+    /// headers; a 2xx whose envelope `status` is not `success` is an error too.
     fn send(
         self,
-    ) -> impl Future<Output = Result<crate::ResponseValue<Self::Response>, Error>> + Send + 'a {
-        async move {
-            let (result, context) = CallContext::scope(self.send_raw()).await;
-            if let Some(error) = context.take_failure() {
-                return Err(error);
-            }
-            let meta = context.meta();
-            let value = result.map_err(|raw| crate::convert::from_raw(raw, meta.clone()))?;
-            match Self::envelope(&value) {
-                Some((outcome, message)) if outcome != "success" => Err(Error::Api {
-                    status: value.status().as_u16(),
-                    message: format!("envelope status `{outcome}`: {message}"),
-                    envelope: None,
-                    excerpt: None,
-                    request_id: meta.request_id,
-                }),
-                _ => Ok(value),
-            }
-        }
+    ) -> impl Future<Output = Result<ResponseValue<Self::Response>, Error>> + Send + 'a {
+        crate::call::send(
+            self.client().clone(),
+            Self::DESCRIPTOR,
+            Self::envelope,
+            self.request_body().to_value::<Self::Body>(),
+        )
     }
 
     /// [`send`](Self::send), keeping only the decoded body.
     fn call(self) -> impl Future<Output = Result<Self::Response, Error>> + Send + 'a {
-        async move { self.send().await.map(crate::ResponseValue::into_inner) }
+        let sent = self.send();
+        async move { sent.await.map(ResponseValue::into_inner) }
     }
 }
 
-/// A page's items and its paging echo, fetched by a future that owns what it
-/// needs (so a walk can keep it running while the caller works).
-pub type PageFuture<T> = BoxFuture<'static, Result<(Vec<T>, PageInfo), Error>>;
+/// A request body being built: through typify's builder (the setters), or
+/// given whole as JSON. It becomes JSON once, when the call is sent, and is
+/// checked against the spec there.
+#[derive(Debug, Clone)]
+pub enum Body<B> {
+    /// Built field by field; an error is a value typify's builder refused.
+    Typed(Result<B, String>),
+    /// Given as JSON.
+    Json(Value),
+}
 
-/// A paged list operation: `page`/`per_page` in, `data.items` and `data.pagination` out.
-pub trait ListOperation<'a>: Operation<'a> {
-    /// One item of a page.
-    type Item: Send + Unpin + 'static;
-
-    /// The same request for another page.
-    fn with_page(self, page: u64) -> Self;
-
-    /// The items and the paging echo of a response (`None` if it has no `data`).
-    fn into_page(response: Self::Response) -> Option<(Vec<Self::Item>, PageInfo)>;
-
-    /// Call, and take the page out of the response, in a future independent
-    /// of the builder's borrow of the client.
-    fn fetch_page(&self) -> PageFuture<Self::Item>;
-
-    /// An item's `id`, used to drop items repeated across pages.
-    fn item_id(item: &Self::Item) -> Option<&str>;
-
-    /// A lazy stream of the pages, from page 1 until every item is seen.
-    fn pages(self) -> Pages<'a, Self> {
-        Pages::new(self)
-    }
-
-    /// A lazy stream of the items of every page.
-    fn items(self) -> Items<'a, Self> {
-        Items::new(self)
+impl<B: Default> Default for Body<B> {
+    fn default() -> Self {
+        Body::Typed(Ok(B::default()))
     }
 }
 
-/// The paging echo of a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct PageInfo {
-    /// The page the server says it returned (0 if it did not say).
-    pub page: u64,
-    /// The page size the server used (0 if it did not say).
-    pub per_page: u64,
-    /// Items matching the filters over all pages, if the server said.
-    pub total: Option<u64>,
-}
-
-impl PageInfo {
-    /// The echo's fields, as the generated pagination type holds them.
-    pub fn new(page: impl EchoNumber, per_page: impl EchoNumber, total: impl EchoNumber) -> Self {
-        PageInfo {
-            page: page.echo_number().unwrap_or_default(),
-            per_page: per_page.echo_number().unwrap_or_default(),
-            total: total.echo_number(),
+impl<B> Body<B> {
+    /// Set the field `key` (the JSON name) to `value`; `typed` sets it on
+    /// typify's builder.
+    pub fn set<T: Serialize>(self, key: &str, value: T, typed: impl FnOnce(B, T) -> B) -> Self {
+        match self {
+            Body::Typed(Ok(builder)) => Body::Typed(Ok(typed(builder, value))),
+            Body::Typed(Err(e)) => Body::Typed(Err(e)),
+            Body::Json(Value::Object(mut map)) => match serde_json::to_value(value) {
+                Ok(value) => {
+                    map.insert(key.to_string(), value);
+                    Body::Json(Value::Object(map))
+                }
+                Err(e) => Body::Typed(Err(format!("`{key}`: {e}"))),
+            },
+            // Not an object: refused when sent, whatever is set on it.
+            json @ Body::Json(_) => json,
         }
     }
-}
 
-/// A number of a pagination echo, whatever integer type (or option of one)
-/// the generator gave it; negative means absent.
-pub trait EchoNumber {
-    /// The value, if there is a non-negative one.
-    fn echo_number(&self) -> Option<u64>;
-}
+    /// Change the body through typify's builder (`T` is the typed body).
+    pub fn map_typed<T>(self, f: impl FnOnce(B) -> B) -> Self
+    where
+        T: DeserializeOwned,
+        B: From<T>,
+    {
+        match self {
+            Body::Typed(built) => Body::Typed(built.map(f)),
+            Body::Json(value) => Body::Typed(
+                serde_json::from_value::<T>(value)
+                    .map(|typed| f(B::from(typed)))
+                    .map_err(|e| e.to_string()),
+            ),
+        }
+    }
 
-macro_rules! echo_number {
-    ($($t:ty),*) => {$(
-        impl EchoNumber for $t {
-            fn echo_number(&self) -> Option<u64> {
-                u64::try_from(*self).ok()
+    /// The body as the JSON to send (`T` is the typed body).
+    pub fn to_value<T>(&self) -> Result<Value, Error>
+    where
+        B: Clone,
+        T: Serialize + TryFrom<B, Error: Display>,
+    {
+        let refused = |reason: String| Error::InvalidRequest {
+            field: "body".into(),
+            reason,
+        };
+        match self {
+            Body::Json(value) => Ok(value.clone()),
+            Body::Typed(Err(e)) => Err(refused(e.clone())),
+            Body::Typed(Ok(builder)) => {
+                let typed = T::try_from(builder.clone()).map_err(|e| refused(e.to_string()))?;
+                serde_json::to_value(typed).map_err(|e| refused(e.to_string()))
             }
         }
-    )*};
-}
-echo_number!(i64, i32, u64, u32);
-
-impl<T: EchoNumber> EchoNumber for Option<T> {
-    fn echo_number(&self) -> Option<u64> {
-        self.as_ref().and_then(EchoNumber::echo_number)
-    }
-}
-
-impl<T: EchoNumber> EchoNumber for &T {
-    fn echo_number(&self) -> Option<u64> {
-        (*self).echo_number()
-    }
-}
-
-/// The echo has no such field.
-impl EchoNumber for () {
-    fn echo_number(&self) -> Option<u64> {
-        None
-    }
-}
-
-/// A success response without `data`, where a page was expected.
-pub(crate) fn no_data() -> Error {
-    Error::UndecodableResponse {
-        status: None,
-        content_type: None,
-        excerpt: String::new(),
-        reason: "a success response without `data`".into(),
-        request_id: None,
     }
 }
 
@@ -190,29 +152,8 @@ impl AsText for Option<String> {
     }
 }
 
-/// A JSON value as an operation's typed body, or an error naming the problem.
-///
-/// The body is checked against the spec's rules first (which name the
-/// field), so serde's own message is only the last word for what the rules
-/// cannot see.
-pub fn decode_body<Body: DeserializeOwned>(
-    operation_id: &str,
-    body: serde_json::Value,
-) -> Result<Body, Error> {
-    let body = if body.is_null() {
-        serde_json::Value::Object(Default::default())
-    } else {
-        body
-    };
-    crate::validate::check(operation_id, &body)?;
-    serde_json::from_value(body).map_err(|e| Error::InvalidRequest {
-        field: "body".into(),
-        reason: e.to_string(),
-    })
-}
-
 /// A typed response as JSON.
-pub fn encode_response<R: Serialize>(response: &R) -> Result<serde_json::Value, Error> {
+pub(crate) fn encode_response<R: Serialize>(response: &R) -> Result<Value, Error> {
     serde_json::to_value(response).map_err(|e| Error::UndecodableResponse {
         status: None,
         content_type: None,

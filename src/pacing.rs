@@ -8,6 +8,7 @@
 //! It uses tokio's clock, so tests can check it under a paused clock.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -54,7 +55,8 @@ pub(crate) struct NoSlot(pub Duration);
 
 #[derive(Debug)]
 pub(crate) struct Pacer {
-    limit: RateLimit,
+    max_requests: NonZeroU32,
+    per: Duration,
     state: Mutex<Slots>,
 }
 
@@ -67,12 +69,12 @@ struct Slots {
 }
 
 impl Pacer {
-    pub fn new(limit: RateLimit) -> Self {
+    /// At most `max_requests` starts in any window of `per` (checked by the
+    /// client builder: `per` is at most a day).
+    pub fn new(max_requests: NonZeroU32, per: Duration) -> Self {
         Pacer {
-            limit: RateLimit {
-                max_requests: limit.max_requests.max(1),
-                per: limit.per,
-            },
+            max_requests,
+            per,
             state: Mutex::new(Slots::default()),
         }
     }
@@ -82,7 +84,7 @@ impl Pacer {
     pub fn reserve(&self, deadline: Option<Instant>) -> Result<Instant, NoSlot> {
         let now = Instant::now();
         let mut slots = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let max = self.limit.max_requests as usize;
+        let max = usize::try_from(self.max_requests.get()).unwrap_or(usize::MAX);
         let mut at = now;
         if let Some(last) = slots.given.back() {
             at = at.max(*last);
@@ -95,8 +97,8 @@ impl Pacer {
         {
             // `per` is bounded by the builder, but a sum past the clock's
             // range means "never": no slot.
-            let Some(free) = oldest.checked_add(self.limit.per) else {
-                return Err(NoSlot(self.limit.per));
+            let Some(free) = oldest.checked_add(self.per) else {
+                return Err(NoSlot(self.per));
             };
             at = at.max(free);
         }
@@ -135,6 +137,10 @@ mod tests {
 
     use super::*;
 
+    fn per_second(n: u32) -> Pacer {
+        Pacer::new(NonZeroU32::new(n).unwrap(), Duration::from_secs(1))
+    }
+
     fn assert_paced(starts: &mut [Duration], max: usize, per: Duration) {
         starts.sort();
         for (i, s) in starts.iter().enumerate() {
@@ -150,7 +156,7 @@ mod tests {
     /// second ever holds more than five starts, and the burst takes 9 s.
     #[tokio::test(start_paused = true)]
     async fn a_burst_of_50_is_paced_to_5_per_second() {
-        let pacer = Arc::new(Pacer::new(RateLimit::default()));
+        let pacer = Arc::new(per_second(5));
         let t0 = Instant::now();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
@@ -171,7 +177,7 @@ mod tests {
     /// across an await cannot happen).
     #[tokio::test(start_paused = true)]
     async fn a_waiter_never_polled_again_blocks_nobody() {
-        let pacer = Arc::new(Pacer::new(RateLimit::per_second(2)));
+        let pacer = Arc::new(per_second(2));
         let t0 = Instant::now();
         // Two callers take the first window; a third starts waiting for the
         // second window, is polled once, and is then abandoned (not dropped).
@@ -203,7 +209,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_slot_past_the_deadline_is_refused_and_not_reserved() {
-        let pacer = Pacer::new(RateLimit::per_second(1));
+        let pacer = per_second(1);
         let now = Instant::now();
         assert_eq!(pacer.reserve(Some(now)), Ok(now));
         let deadline = now + Duration::from_millis(500);
@@ -217,14 +223,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn absurd_periods_and_holds_do_not_panic() {
-        let pacer = Pacer::new(RateLimit::new(0, Duration::MAX));
-        assert!(pacer.reserve(None).is_ok(), "max_requests 0 acts as 1");
+        let pacer = Pacer::new(NonZeroU32::MIN, Duration::MAX);
+        assert!(pacer.reserve(None).is_ok());
         assert!(
             pacer.reserve(None).is_err(),
             "a period past the clock's range never frees"
         );
         pacer.hold_for(Duration::MAX);
-        let held = Pacer::new(RateLimit::default());
+        let held = per_second(5);
         held.hold_for(Duration::from_secs(2));
         let now = Instant::now();
         assert_eq!(held.reserve(None), Ok(now + Duration::from_secs(2)));

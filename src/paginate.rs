@@ -23,7 +23,127 @@ use futures::{FutureExt, Stream, StreamExt};
 use tracing::Instrument;
 
 use crate::Error;
-use crate::operation::{ListOperation, PageFuture, PageInfo};
+use crate::operation::Operation;
+
+/// A page's items and its paging echo, fetched by a future that owns what it
+/// needs (so a walk can keep it running while the caller works).
+pub type PageFuture<T> = BoxFuture<'static, Result<(Vec<T>, PageInfo), Error>>;
+
+/// A response's items and paging echo (see [`ListOperation::into_page`]).
+type IntoPage<R, T> = fn(R) -> Option<(Vec<T>, PageInfo)>;
+
+/// A paged list operation: `page`/`per_page` in, `data.items` and `data.pagination` out.
+pub trait ListOperation<'a>: Operation<'a> {
+    /// One item of a page.
+    type Item: Send + Unpin + 'static;
+
+    /// The same request for another page.
+    fn with_page(self, page: u64) -> Self;
+
+    /// The items and the paging echo of a response (`None` if it has no `data`).
+    fn into_page(response: Self::Response) -> Option<(Vec<Self::Item>, PageInfo)>;
+
+    /// An item's `id`, used to drop items repeated across pages.
+    fn item_id(item: &Self::Item) -> Option<&str>;
+
+    /// Call, and take the page out of the response, in a future independent
+    /// of the builder's borrow of the client.
+    fn fetch_page(&self) -> PageFuture<Self::Item> {
+        let sent = crate::call::send(
+            self.client().clone(),
+            Self::DESCRIPTOR,
+            Self::envelope,
+            self.request_body().to_value::<Self::Body>(),
+        );
+        let into_page: IntoPage<Self::Response, Self::Item> = Self::into_page;
+        Box::pin(async move { into_page(sent.await?.into_inner()).ok_or_else(no_data) })
+    }
+
+    /// A lazy stream of the pages, from page 1 until every item is seen.
+    fn pages(self) -> Pages<'a, Self> {
+        Pages::new(self)
+    }
+
+    /// A lazy stream of the items of every page.
+    fn items(self) -> Items<'a, Self> {
+        Items::new(self)
+    }
+}
+
+/// The paging echo of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PageInfo {
+    /// The page the server says it returned (0 if it did not say).
+    pub page: u64,
+    /// The page size the server used (0 if it did not say).
+    pub per_page: u64,
+    /// Items matching the filters over all pages, if the server said.
+    pub total: Option<u64>,
+}
+
+impl PageInfo {
+    /// The echo's fields, as the generated pagination type holds them.
+    pub(crate) fn new(
+        page: impl EchoNumber,
+        per_page: impl EchoNumber,
+        total: impl EchoNumber,
+    ) -> Self {
+        PageInfo {
+            page: page.echo_number().unwrap_or_default(),
+            per_page: per_page.echo_number().unwrap_or_default(),
+            total: total.echo_number(),
+        }
+    }
+}
+
+/// A number of a pagination echo, whatever integer type (or option of one)
+/// the generator gave it; negative means absent.
+pub trait EchoNumber {
+    /// The value, if there is a non-negative one.
+    fn echo_number(&self) -> Option<u64>;
+}
+
+macro_rules! echo_number {
+    ($($t:ty),*) => {$(
+        impl EchoNumber for $t {
+            fn echo_number(&self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+echo_number!(i64, i32, u64, u32);
+
+impl<T: EchoNumber> EchoNumber for Option<T> {
+    fn echo_number(&self) -> Option<u64> {
+        self.as_ref().and_then(EchoNumber::echo_number)
+    }
+}
+
+impl<T: EchoNumber> EchoNumber for &T {
+    fn echo_number(&self) -> Option<u64> {
+        (*self).echo_number()
+    }
+}
+
+/// The echo has no such field.
+impl EchoNumber for () {
+    fn echo_number(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A success response without `data`, where a page was expected.
+fn no_data() -> Error {
+    Error::UndecodableResponse {
+        status: None,
+        content_type: None,
+        excerpt: String::new(),
+        reason: "a success response without `data`".into(),
+        request_id: None,
+    }
+}
 
 /// One page of a walk.
 #[derive(Debug, Clone)]

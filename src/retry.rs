@@ -1,9 +1,9 @@
 //! When to try a request again, and how long to wait first.
 //!
-//! The engine ([`crate::engine`]) turns each attempt into a classified
-//! [`Outcome`](crate::engine::Outcome); [`RetryPolicy::decide`] reads that
-//! classification, what the spec says about repeating the operation, the
-//! attempts made and the time left, and answers "stop" or "wait this long".
+//! Every failed attempt is classified ([`crate::classify`]) into a retry
+//! rule; [`RetryPolicy::decide`] reads that rule, what the spec says about
+//! repeating the operation, the attempts made and the time left, and answers
+//! "stop" or "wait this long". It decides nothing about what a failure means.
 
 use std::time::{Duration, SystemTime};
 
@@ -95,11 +95,6 @@ impl RetryPolicy {
         self
     }
 
-    /// Whether a response with this status is worth another attempt.
-    pub(crate) fn retries_status(&self, status: u16) -> bool {
-        matches!(status, 429 | 502 | 503 | 504) || (self.retry_500 && status == 500)
-    }
-
     /// Full-jitter backoff before attempt `attempt + 1` (`attempt` counts from 1).
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
@@ -112,29 +107,34 @@ impl RetryPolicy {
 
     /// What to do after a failed attempt.
     ///
-    /// * `class`: how the attempt failed;
+    /// * `rule`: how the failure may be retried (its class's, see `classify`);
     /// * `repeatable`: the spec marks the operation safe to repeat, or its body
     ///   carries an idempotency key;
     /// * `attempt`: attempts made so far (from 1);
-    /// * `remaining`: time left before the deadline (`None`: no deadline).
+    /// * `remaining`: time left before the deadline (`None`: no deadline);
+    /// * `retry_after`: the server's plausible `Retry-After`.
     pub(crate) fn decide(
         &self,
-        class: &Retry,
+        rule: RetryRule,
         repeatable: bool,
         attempt: u32,
         remaining: Option<Duration>,
+        retry_after: Option<Duration>,
     ) -> Decision {
         if attempt >= self.max_attempts {
             return Decision::Stop;
         }
-        let wait = match class {
-            Retry::Never => return Decision::Stop,
-            Retry::NotSent => self.backoff(attempt),
-            Retry::IfRepeatable { .. } if !repeatable => return Decision::Stop,
-            Retry::IfRepeatable { retry_after } => {
+        let wait = match rule {
+            RetryRule::Never => return Decision::Stop,
+            RetryRule::NotSent => self.backoff(attempt),
+            RetryRule::IfRepeatable if !repeatable => return Decision::Stop,
+            RetryRule::IfRepeatableAndOptedIn if !(repeatable && self.retry_500) => {
+                return Decision::Stop;
+            }
+            RetryRule::IfRepeatable | RetryRule::IfRepeatableAndOptedIn => {
                 retry_after.unwrap_or_else(|| self.backoff(attempt))
             }
-            Retry::Now => Duration::ZERO,
+            RetryRule::Now => Duration::ZERO,
         };
         match remaining {
             Some(left) if wait >= left => Decision::Stop,
@@ -143,18 +143,20 @@ impl RetryPolicy {
     }
 }
 
-/// How a failed attempt may be retried.
+/// How a failed attempt may be retried: what `classify` tells the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// A permanent failure (4xx, a body too large, …).
+pub(crate) enum RetryRule {
+    /// A permanent failure.
     Never,
-    /// The request cannot have reached the server (a connect error): safe for any operation.
+    /// The request cannot have reached the server: safe for any operation.
     NotSent,
-    /// Transient, but the server may have acted on it: only for operations
-    /// safe to repeat. `retry_after` is the server's plausible `Retry-After`.
-    IfRepeatable { retry_after: Option<Duration> },
-    /// Refused before any processing for a reason the client has just
-    /// corrected (a stale clock offset): once, at once, for any operation.
+    /// Transient, but the server may have acted: only for operations safe to
+    /// repeat (the spec says so, or the body carries an idempotency key).
+    IfRepeatable,
+    /// Like `IfRepeatable`, when the policy opts in (`retry_500`).
+    IfRepeatableAndOptedIn,
+    /// Refused for a reason the client has just corrected (a stale clock
+    /// offset): once, at once, for any operation.
     Now,
 }
 
@@ -212,29 +214,55 @@ mod tests {
     #[test]
     fn decisions() {
         let policy = RetryPolicy::default();
-        let later = Retry::IfRepeatable {
-            retry_after: Some(Duration::from_secs(2)),
-        };
+        let later = Some(Duration::from_secs(2));
         let left = Some(Duration::from_secs(10));
+        let decide =
+            |rule, repeatable, attempt, left| policy.decide(rule, repeatable, attempt, left, later);
         assert_eq!(
-            policy.decide(&later, true, 1, left),
+            decide(RetryRule::IfRepeatable, true, 1, left),
             Decision::Wait(Duration::from_secs(2))
         );
-        assert_eq!(policy.decide(&later, false, 1, left), Decision::Stop);
         assert_eq!(
-            policy.decide(&later, true, 1, Some(Duration::from_secs(1))),
+            decide(RetryRule::IfRepeatable, false, 1, left),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(
+                RetryRule::IfRepeatable,
+                true,
+                1,
+                Some(Duration::from_secs(1))
+            ),
             Decision::Stop,
             "a Retry-After past the deadline ends the call now"
         );
-        assert_eq!(policy.decide(&later, true, 4, left), Decision::Stop);
+        assert_eq!(
+            decide(RetryRule::IfRepeatable, true, 4, left),
+            Decision::Stop
+        );
         assert!(matches!(
-            policy.decide(&Retry::NotSent, false, 1, None),
+            policy.decide(RetryRule::NotSent, false, 1, None, None),
             Decision::Wait(_)
         ));
-        assert_eq!(policy.decide(&Retry::Never, true, 1, left), Decision::Stop);
+        assert_eq!(decide(RetryRule::Never, true, 1, left), Decision::Stop);
         assert_eq!(
-            policy.decide(&Retry::Now, false, 1, left),
+            decide(RetryRule::Now, false, 1, left),
             Decision::Wait(Duration::ZERO)
+        );
+        assert_eq!(
+            decide(RetryRule::IfRepeatableAndOptedIn, true, 1, left),
+            Decision::Stop,
+            "a 500 is retried only when the policy opts in"
+        );
+        assert_eq!(
+            policy.clone().retry_500(true).decide(
+                RetryRule::IfRepeatableAndOptedIn,
+                true,
+                1,
+                left,
+                later
+            ),
+            Decision::Wait(Duration::from_secs(2))
         );
     }
 

@@ -13,25 +13,47 @@ pub(crate) const SKEW_RETRY_THRESHOLD: Duration = Duration::from_secs(60);
 /// server may have read its clock anywhere in it).
 const MAX_TRUSTED_ROUND_TRIP: Duration = Duration::from_secs(10);
 
-/// Server time minus local time, in milliseconds.
-#[derive(Debug, Default)]
+/// Where the local time comes from: the system clock, or a fixed one in tests.
+pub(crate) type Clock = fn() -> SystemTime;
+
+/// Server time minus local time, in milliseconds, and the local clock.
+#[derive(Debug)]
 pub(crate) struct ClockSkew {
     offset_ms: AtomicI64,
+    clock: Clock,
+}
+
+impl Default for ClockSkew {
+    fn default() -> Self {
+        ClockSkew::with_clock(SystemTime::now)
+    }
 }
 
 impl ClockSkew {
+    pub fn with_clock(clock: Clock) -> Self {
+        ClockSkew {
+            offset_ms: AtomicI64::new(0),
+            clock,
+        }
+    }
+
     pub fn offset_ms(&self) -> i64 {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
+    /// The local clock, uncorrected.
+    pub fn local_now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
     /// Local time corrected by the measured offset.
     pub fn now(&self) -> SystemTime {
-        Self::now_with(self.offset_ms())
+        self.at(self.offset_ms())
     }
 
     /// Local time corrected by `offset_ms` (an offset read earlier).
-    pub fn now_with(offset_ms: i64) -> SystemTime {
-        shift(SystemTime::now(), offset_ms)
+    pub fn at(&self, offset_ms: i64) -> SystemTime {
+        shift(self.local_now(), offset_ms)
     }
 
     /// Whether the current estimate differs from `signed_with` (the offset an
@@ -62,7 +84,7 @@ impl ClockSkew {
         // The `Date` header's one-second resolution makes small moves noise;
         // and a `Date` that would put our clock where `X-Date` cannot follow
         // (before 1970, after 9999) is not adopted.
-        let signable = crate::signing::is_signable(shift(SystemTime::now(), estimate));
+        let signable = crate::signing::is_signable(shift(self.local_now(), estimate));
         if moved > 1_000 && signable {
             self.offset_ms.store(estimate, Ordering::Relaxed);
         }
@@ -84,4 +106,41 @@ fn shift(t: SystemTime, offset_ms: i64) -> SystemTime {
         t.checked_sub(d)
     };
     shifted.unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fri, 17 Jan 2020 19:59:29 GMT.
+    fn fixed() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_579_291_169)
+    }
+
+    #[test]
+    fn the_offset_is_measured_against_the_injected_clock() {
+        let skew = ClockSkew::with_clock(fixed);
+        let sent = fixed();
+        let received = sent + Duration::from_millis(200);
+        // The server is ten minutes ahead.
+        skew.observe("Fri, 17 Jan 2020 20:09:29 GMT", false, sent, received);
+        assert_eq!(skew.offset_ms(), 600_000 + 500 - 100);
+        assert_eq!(
+            skew.now(),
+            fixed() + Duration::from_millis(600_400),
+            "corrected local time"
+        );
+        assert!(skew.moved_since(0));
+        // A cached response, or a round trip too long to trust, says nothing.
+        let cached = ClockSkew::with_clock(fixed);
+        cached.observe("Fri, 17 Jan 2020 20:09:29 GMT", true, sent, received);
+        let slow = ClockSkew::with_clock(fixed);
+        slow.observe(
+            "Fri, 17 Jan 2020 20:09:29 GMT",
+            false,
+            sent,
+            sent + Duration::from_secs(11),
+        );
+        assert_eq!((cached.offset_ms(), slow.offset_ms()), (0, 0));
+    }
 }

@@ -125,6 +125,15 @@ pub struct Violation {
     pub reason: String,
 }
 
+impl From<Violation> for crate::Error {
+    fn from(v: Violation) -> Self {
+        crate::Error::InvalidRequest {
+            field: v.field,
+            reason: v.reason,
+        }
+    }
+}
+
 /// Check `body` against the rules of `operation_id` (unknown operations pass).
 pub fn check(operation_id: &str, body: &Value) -> Result<(), Violation> {
     let Some(rules) = crate::generated::REQUEST_RULES
@@ -414,11 +423,7 @@ fn is_email(s: &str) -> bool {
 
 /// A value for an error message, cut to a readable length.
 fn excerpt(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
+    crate::error::excerpt(value.to_string().as_bytes(), 60)
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ingo_banking::{Client, Credentials, Error, ListOperation, Operation, RateLimit, RetryPolicy};
+use ingo_banking::{Client, Credentials, Error, ListOperation, RateLimit, RetryPolicy};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::args::{Connection, Invocation};
@@ -56,23 +55,13 @@ impl std::fmt::Display for Failure {
 }
 
 impl Failure {
-    /// The process exit code: 2 usage, 3 rejected, 4 unauthorized, 5 network,
-    /// timeout or a transient refusal that outlasted the retries (429, 502-504),
-    /// 6 undecodable or oversized response, or a walk the server broke.
+    /// The process exit code: 2 usage, 1 the output could not be written, and
+    /// for a failed call the client's table (`ingo_banking::FailureClass`).
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
             Failure::Output(_) => 1,
-            Failure::Api(e) => match e {
-                Error::InvalidRequest { .. } | Error::Configuration(_) | Error::Clock(_) => 2,
-                Error::Unauthorized { .. } => 4,
-                e if e.is_transient() => 5,
-                Error::Api { .. } => 3,
-                Error::UndecodableResponse { .. }
-                | Error::ResponseTooLarge { .. }
-                | Error::Pagination { .. } => 6,
-                _ => 1,
-            },
+            Failure::Api(e) => e.class().exit_code(),
         }
     }
 
@@ -144,11 +133,6 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
     Ok(builder.build()?)
 }
 
-/// Decode the flags (as JSON) into the operation's request body.
-pub fn body<T: DeserializeOwned>(body: Value) -> Result<T, Failure> {
-    serde_json::from_value(body).map_err(|e| Failure::Usage(format!("invalid request: {e}")))
-}
-
 /// A paged list: one page, or with `--all` every page (the next one prefetched).
 pub async fn list<'a, Op>(op: Op, ctx: &Context) -> Result<(), Failure>
 where
@@ -204,16 +188,7 @@ where
 }
 
 /// An operation that does not page: its response, as it is.
-#[allow(
-    dead_code,
-    reason = "used by the generated dispatch when the spec has an operation that does not page"
-)]
-pub async fn single<'a, Op>(op: Op, ctx: &Context) -> Result<(), Failure>
-where
-    Op: Operation<'a>,
-    Op::Response: Serialize,
-{
-    let response = op.call().await?;
+pub fn single(response: Value, ctx: &Context) -> Result<(), Failure> {
     let sink = Sink::new(ctx.format, output::stdout(), ctx.columns);
     sink.single(&response)?;
     Ok(())

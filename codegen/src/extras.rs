@@ -1,19 +1,36 @@
-//! Code generated beside progenitor's: open enums, the request rules and the
-//! `Operation` / `ListOperation` impls for every builder.
+//! The code generated beside typify's types, for every operation of the
+//! spec: the request rules and descriptors, a method of `Client` and a
+//! builder (one setter per body field, `call`/`send`, `items`/`pages` for
+//! lists), the `Operation`/`ListOperation` impls, and open enums.
+//!
+//! progenitor's own client code is not used: ours must check, key, sign,
+//! pace and retry every request, and classify every answer, which its
+//! builders' `send()` cannot be told to do. Only its types are taken
+//! (`Generator::get_type_space`), so nothing of its output is edited.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use typify_impl::TypeSpace;
 
-use crate::model::{self, Field};
-use crate::prepare::{OpenEnum, pascal};
+use crate::prepare::OpenEnum;
 use crate::spec::{Kind, Operation, Paging, RequestField, Rule};
+use crate::types::{self, Field};
 
 fn path(text: &str) -> Result<syn::Type, String> {
     syn::parse_str(text).map_err(|e| format!("`{text}` is not a Rust type: {e}"))
 }
 
+fn ident(name: &str) -> Result<syn::Ident, String> {
+    syn::parse_str(name).map_err(|_| format!("`{name}` is not a Rust identifier"))
+}
+
+/// The Rust name typify gave a schema, as a path under `types`.
+fn type_path(schema: &str) -> Result<syn::Type, String> {
+    path(&format!("types::{}", types::type_name(schema)?))
+}
+
 fn variant_ident(value: &str) -> syn::Ident {
-    let mut name = pascal(value);
+    let mut name = crate::openapi::pascal(value);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name = format!("V{name}");
     }
@@ -23,18 +40,11 @@ fn variant_ident(value: &str) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-/// Put an `open_enum!` item for each open enum into `mod types`.
-pub fn add_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor's output has no `types` module")?;
+/// An `open_enum!` item per open enum, for `mod types`.
+fn open_enums(enums: &[OpenEnum]) -> Result<Vec<TokenStream>, String> {
+    let mut out = Vec::new();
     for e in enums {
-        let name = format_ident!("{}", e.name);
+        let name = ident(&types::type_name(&e.name)?)?;
         let doc = e
             .description
             .clone()
@@ -52,16 +62,14 @@ pub fn add_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), St
             let ident = format_ident!("{}", name);
             quote!(#ident => #v)
         });
-        let item: syn::Item = syn::parse2(quote! {
+        out.push(quote! {
             crate::open_enum::open_enum! {
                 #[doc = #doc]
                 #name { #(#variants),* }
             }
-        })
-        .map_err(|e| format!("open enum `{name}` does not parse: {e}"))?;
-        types.1.push(item);
+        });
     }
-    Ok(())
+    Ok(out)
 }
 
 fn field_rule(f: &RequestField) -> TokenStream {
@@ -161,58 +169,113 @@ fn rule(r: &Rule) -> TokenStream {
     quote!(crate::validate::Rule { #(#set,)* ..crate::validate::Rule::ANY })
 }
 
-/// Rules, descriptors and trait impls for every operation; `file` is
-/// progenitor's output, read for the exact types it generated.
-pub fn client_extras(ops: &[Operation], file: &syn::File) -> Result<TokenStream, String> {
+fn descriptor(op: &Operation) -> TokenStream {
+    let (id, method, p) = (&op.id, &op.method, &op.path);
+    let summary = op.summary.clone().unwrap_or_default();
+    let list = op.paging.is_some();
+    let body = op.body_schema.is_some();
+    let responses = &op.responses;
+    let fields = op.body_fields.iter().map(|f| &f.name);
+    let required = op
+        .body_fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| &f.name);
+    let idempotent = op.idempotent;
+    let key = match &op.idempotency_key {
+        Some(key) => quote!(Some(#key)),
+        None => quote!(None),
+    };
+    quote!(crate::OperationDescriptor {
+        id: #id, method: #method, path: #p, summary: #summary, paginated: #list, body: #body,
+        responses: &[#(#responses),*],
+        fields: &[#(#fields),*], required: &[#(#required),*],
+        idempotent: #idempotent, idempotency_key: #key,
+    })
+}
+
+/// Names `Client` has of its own, which no operation's method may take.
+const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "base_url",
+    "from_env",
+    "call_json",
+    "clone",
+    "clone_from",
+    "fmt",
+];
+
+/// Everything generated beside the types: `space` is progenitor's type space.
+pub fn generate(
+    ops: &[Operation],
+    space: &TypeSpace,
+    enums: &[OpenEnum],
+    skip: &std::collections::BTreeSet<String>,
+) -> Result<TokenStream, String> {
+    let types = space.to_stream();
+    let enums = open_enums(enums)?;
     let rules = ops.iter().map(|op| {
         let id = &op.id;
         let fields = op.body_fields.iter().map(field_rule);
         quote!(crate::validate::OperationRules { operation_id: #id, fields: &[#(#fields),*] })
     });
-    let descriptors = ops.iter().map(|op| {
-        let (id, method, p) = (&op.id, &op.method, &op.path);
-        let summary = op.summary.clone().unwrap_or_default();
-        let list = op.paging.is_some();
-        let fields = op.body_fields.iter().map(|f| &f.name);
-        let required = op
-            .body_fields
-            .iter()
-            .filter(|f| f.required)
-            .map(|f| &f.name);
-        let idempotent = op.idempotent;
-        let key = match &op.idempotency_key {
-            Some(key) => quote!(Some(#key)),
-            None => quote!(None),
-        };
-        quote!(crate::OperationDescriptor {
-            id: #id, method: #method, path: #p, summary: #summary, paginated: #list,
-            fields: &[#(#fields),*], required: &[#(#required),*],
-            idempotent: #idempotent, idempotency_key: #key,
-        })
-    });
-    let impls = ops
-        .iter()
-        .map(|op| operation_impl(op, file))
-        .collect::<Result<Vec<_>, _>>()?;
-    let json_arms = ops.iter().map(json_arm).collect::<Result<Vec<_>, _>>()?;
+    let descriptors = ops.iter().map(descriptor);
+    let mut methods = Vec::new();
+    let mut builders = Vec::new();
+    let mut json_arms = Vec::new();
+    for (index, op) in ops.iter().enumerate() {
+        if CLIENT_METHODS.contains(&op.id.as_str()) {
+            return Err(format!(
+                "operation `{}`: its method would take the name of `Client::{}`; rename the operationId",
+                op.id, op.id
+            ));
+        }
+        let method = ident(&op.id)
+            .map_err(|e| format!("operation `{}`: {e}; name it in snake_case", op.id))?;
+        let builder = ident(&op.builder)?;
+        let doc = entry_doc(op);
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> builder::#builder<'_> {
+                builder::#builder { client: self, body: ::std::default::Default::default() }
+            }
+        });
+        builders.push(builder_item(op, index, space, skip)?);
+        let id = &op.id;
+        json_arms.push(quote! {
+            #id => encode(self.#method().body_json(body).call().await?),
+        });
+    }
     Ok(quote! {
+        /// Types used as operation parameters and responses.
+        #[allow(clippy::all)]
+        pub mod types {
+            #types
+            #(#enums)*
+        }
+
         /// The request constraints of every operation, read from the spec.
         pub(crate) const REQUEST_RULES: &[crate::validate::OperationRules] = &[#(#rules),*];
 
         /// Every operation of the spec this crate was generated from.
         pub const OPERATIONS: &[crate::OperationDescriptor] = &[#(#descriptors),*];
 
-        #(#impls)*
+        impl crate::Client {
+            #(#methods)*
 
-        impl Client {
             /// Call any operation of the spec by its `operationId`, with a JSON
-            /// body, and get the response as JSON (for tools that do not know
-            /// the operations at compile time, like the CLI).
+            /// body, and get the response as JSON: for tools that know the
+            /// operations only at run time (the `ingo` CLI's commands that do
+            /// not page). The body is checked against the spec like any other,
+            /// and the response decoded into its type before it is re-encoded.
             pub async fn call_json(
                 &self,
                 operation_id: &str,
                 body: ::serde_json::Value,
-            ) -> Result<::serde_json::Value, crate::Error> {
+            ) -> ::std::result::Result<::serde_json::Value, crate::Error> {
+                fn encode<R: ::serde::Serialize>(response: R) -> ::std::result::Result<::serde_json::Value, crate::Error> {
+                    crate::operation::encode_response(&response)
+                }
                 match operation_id {
                     #(#json_arms)*
                     other => Err(crate::Error::InvalidRequest {
@@ -222,230 +285,197 @@ pub fn client_extras(ops: &[Operation], file: &syn::File) -> Result<TokenStream,
                 }
             }
         }
+
+        /// The builders of every operation: one setter per body field,
+        /// `call()`/`send()`, and `items()`/`pages()` for paged lists.
+        pub mod builder {
+            #[allow(unused_imports)]
+            use super::types;
+            #(#builders)*
+        }
     })
 }
 
-fn json_arm(op: &Operation) -> Result<TokenStream, String> {
+fn entry_doc(op: &Operation) -> String {
+    let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
+    let mut doc = format!("{summary}: `{} {}`.", op.method, op.path);
+    if let Some(description) = &op.description {
+        doc.push_str(&format!("\n\n{}", description.trim()));
+    }
+    let example = if op.paging.is_some() {
+        ".per_page(100).items().try_collect::<Vec<_>>().await?"
+    } else {
+        ".call().await?"
+    };
+    doc.push_str(&format!(
+        "\n\nSet the body's fields on the builder, then send: \
+         `client.{}(){example}`. The body is checked against the spec before anything is sent.",
+        op.id
+    ));
+    doc
+}
+
+fn builder_item(
+    op: &Operation,
+    index: usize,
+    space: &TypeSpace,
+    skip: &std::collections::BTreeSet<String>,
+) -> Result<TokenStream, String> {
+    let builder = ident(&op.builder)?;
     let id = &op.id;
-    let method = format_ident!("{}", op.id);
-    let call = match &op.body_type {
-        Some(body) => {
-            let body = path(&format!("types::{body}"))?;
-            quote! {
-                let body: #body = crate::operation::decode_body(#id, body)?;
-                crate::Operation::call(self.#method().body(body)).await?
+    let response = type_path(&op.response_schema)?;
+    let body_doc = format!("The request of `Client::{}` (see there).", op.id);
+    let (body_type, body_builder, setters) = match &op.body_schema {
+        Some(schema) => {
+            let name = types::type_name(schema)?;
+            let json_names: Vec<String> = op.body_fields.iter().map(|f| f.name.clone()).collect();
+            let fields = types::struct_fields(space, &name, &json_names)?;
+            let setters = setters(op, &fields, skip)?;
+            (
+                path(&format!("types::{name}"))?,
+                path(&format!("types::builder::{name}"))?,
+                setters,
+            )
+        }
+        None => (path("()")?, path("()")?, Vec::new()),
+    };
+    let whole_body = if op.body_schema.is_some() {
+        quote! {
+            /// The whole body at once.
+            pub fn body(mut self, body: #body_type) -> Self {
+                self.body = crate::operation::Body::Typed(Ok(body.into()));
+                self
+            }
+
+            /// Change the body through its typed builder.
+            pub fn body_map(
+                mut self,
+                f: impl FnOnce(#body_builder) -> #body_builder,
+            ) -> Self {
+                self.body = self.body.map_typed::<#body_type>(f);
+                self
+            }
+
+            /// The whole body as JSON (checked against the spec when sent, like any body).
+            pub fn body_json(mut self, body: ::serde_json::Value) -> Self {
+                self.body = crate::operation::Body::Json(body);
+                self
             }
         }
-        None => quote!(crate::Operation::call(self.#method()).await?),
-    };
-    Ok(quote! {
-        #id => {
-            let response = { #call };
-            crate::operation::encode_response(&response)
+    } else {
+        quote! {
+            /// The operation takes no body: JSON other than `null` or `{}` is refused when sent.
+            pub fn body_json(mut self, body: ::serde_json::Value) -> Self {
+                self.body = crate::operation::Body::Json(body);
+                self
+            }
         }
-    })
-}
-
-fn operation_impl(op: &Operation, file: &syn::File) -> Result<TokenStream, String> {
-    let builder = format_ident!("{}", op.builder);
-    let id = &op.id;
-    let response = path(&format!("types::{}", op.response_type))?;
-    let error = path(&op.error_type)?;
+    };
     let envelope = if op.enveloped {
+        let fields = types::struct_fields(
+            space,
+            &types::type_name(&op.response_schema)?,
+            &["status".to_string(), "message".to_string()],
+        )?;
+        let status = ident(&types::find(&fields, "status", &op.response_schema)?.rust)?;
+        let message = ident(&types::find(&fields, "message", &op.response_schema)?.rust)?;
         quote!(Some((
-            crate::operation::AsText::as_text(&response.status),
-            crate::operation::AsText::as_text(&response.message)
+            crate::operation::AsText::as_text(&response.#status),
+            crate::operation::AsText::as_text(&response.#message)
         )))
     } else {
-        quote!(None)
+        quote!({
+            let _ = response;
+            None
+        })
     };
-    let base = quote! {
-        impl<'a> crate::Operation<'a> for builder::#builder<'a> {
-            type Response = #response;
-            type ErrorBody = #error;
-            const ID: &'static str = #id;
-            fn send_raw(self) -> impl ::std::future::Future<
-                Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>,
-            > + Send + 'a {
-                builder::#builder::send_raw(self)
+    let call_doc = format!(
+        "{}: send the request and decode the response. A 2xx whose envelope \
+         status is not `success` is an [`Error::Api`](crate::Error::Api) too.",
+        op.summary.clone().unwrap_or_else(|| op.id.clone())
+    );
+    let (list_methods, list_impl) = match &op.paging {
+        Some(paging) if op.body_schema.is_some() => (
+            quote! {
+                /// Every item of every page, as a lazy stream (see [`crate::Items`]).
+                pub fn items(self) -> crate::Items<'a, Self> {
+                    crate::ListOperation::items(self)
+                }
+                /// Every page, as a lazy stream (see [`crate::Pages`]).
+                pub fn pages(self) -> crate::Pages<'a, Self> {
+                    crate::ListOperation::pages(self)
+                }
+            },
+            list_impl(op, paging, space)?,
+        ),
+        _ => (quote!(), quote!()),
+    };
+    Ok(quote! {
+        #[doc = #body_doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `.call()`, `.send()`, `.items()` or `.pages()`"]
+        pub struct #builder<'a> {
+            pub(crate) client: &'a crate::Client,
+            pub(crate) body: crate::operation::Body<#body_builder>,
+        }
+
+        impl<'a> #builder<'a> {
+            #(#setters)*
+            #whole_body
+
+            #[doc = #call_doc]
+            pub async fn call(self) -> ::std::result::Result<#response, crate::Error> {
+                crate::Operation::call(self).await
             }
+
+            /// Like `call`, with the response's status and headers
+            /// (e.g. the request id) beside the decoded body.
+            pub async fn send(
+                self,
+            ) -> ::std::result::Result<crate::ResponseValue<#response>, crate::Error> {
+                crate::Operation::send(self).await
+            }
+
+            #list_methods
+        }
+
+        impl<'a> crate::operation::Sealed for #builder<'a> {
+            type Body = #body_type;
+            type BodyBuilder = #body_builder;
+            fn client(&self) -> &crate::Client {
+                self.client
+            }
+            fn request_body(&self) -> &crate::operation::Body<#body_builder> {
+                &self.body
+            }
+        }
+
+        impl<'a> crate::Operation<'a> for #builder<'a> {
+            type Response = #response;
+            const ID: &'static str = #id;
+            const DESCRIPTOR: &'static crate::OperationDescriptor = &super::OPERATIONS[#index];
             fn envelope(response: &Self::Response) -> Option<(&str, &str)> {
                 #envelope
             }
         }
-    };
-    match (&op.paging, &op.body_type) {
-        (Some(paging), Some(body)) => {
-            let list = list_impl(op, paging, body, file)?;
-            Ok(quote!(#base #list))
-        }
-        _ => Ok(base),
-    }
-}
 
-fn field<'a>(fields: &'a [Field], json_name: &str, owner: &str) -> Result<&'a Field, String> {
-    fields
-        .iter()
-        .find(|f| f.json_name == json_name)
-        .ok_or_else(|| format!("the generated type `{owner}` has no field `{json_name}`"))
-}
-
-fn fields_of(file: &syn::File, type_name: &str) -> Result<Vec<Field>, String> {
-    model::struct_fields(file, type_name)
-        .ok_or_else(|| format!("progenitor generated no struct `types::{type_name}`"))
-}
-
-/// The last segment of a type path (`types::ContactPage` -> `ContactPage`).
-fn type_name(ty: &syn::Type) -> Result<String, String> {
-    match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .ok_or_else(|| "an empty type path".to_string()),
-        other => Err(format!("`{}` is not a named type", quote!(#other))),
-    }
-}
-
-/// `ListOperation` for a paged list, reading and setting the generated
-/// fields directly (no JSON round trip).
-fn list_impl(
-    op: &Operation,
-    paging: &Paging,
-    body: &str,
-    file: &syn::File,
-) -> Result<TokenStream, String> {
-    let builder = format_ident!("{}", op.builder);
-    let item = path(&format!("types::{}", paging.item_type))?;
-    let response = path(&format!("types::{}", op.response_type))?;
-    let page_of = format_ident!("page_of_{}", op.id);
-
-    let body_fields = fields_of(file, body)?;
-    let page = field(&body_fields, "page", body)?;
-    let page_ident = &page.ident;
-    let page_ty = page.optional_inner().unwrap_or(&page.ty);
-
-    let response_fields = fields_of(file, &op.response_type)?;
-    let data = field(&response_fields, "data", &op.response_type)?;
-    let data_ident = &data.ident;
-    let data_expr = match data.optional_inner() {
-        Some(_) => quote!(response.#data_ident),
-        None => quote!(Some(response.#data_ident)),
-    };
-    let data_type = type_name(data.optional_inner().unwrap_or(&data.ty))?;
-    let data_fields = fields_of(file, &data_type)?;
-    let items = field(&data_fields, "items", &data_type)?;
-    let items_ident = &items.ident;
-    let items_expr = match items.optional_inner() {
-        Some(_) => quote!(data.#items_ident.unwrap_or_default()),
-        None => quote!(data.#items_ident),
-    };
-    let echo = field(&data_fields, "pagination", &data_type)?;
-    let echo_ident = &echo.ident;
-    let echo_type = type_name(echo.optional_inner().unwrap_or(&echo.ty))?;
-    let echo_fields = fields_of(file, &echo_type)?;
-    let number = |name: &str| match echo_fields.iter().find(|f| f.json_name == name) {
-        Some(f) => {
-            let ident = &f.ident;
-            quote!(echo.#ident)
-        }
-        None => quote!(()),
-    };
-    let (page_n, per_page_n, total_n) = (number("page"), number("per_page"), number("total"));
-    let info = match echo.optional_inner() {
-        Some(_) => quote! {
-            match &data.#echo_ident {
-                Some(echo) => crate::PageInfo::new(#page_n, #per_page_n, #total_n),
-                None => crate::PageInfo::default(),
-            }
-        },
-        None => quote! {{
-            let echo = &data.#echo_ident;
-            crate::PageInfo::new(#page_n, #per_page_n, #total_n)
-        }},
-    };
-    let item_id = if paging.item_has_id {
-        quote!(Some(item.id.as_str()))
-    } else {
-        quote!({
-            let _ = item;
-            None
-        })
-    };
-    Ok(quote! {
-        /// The items and the paging echo of a response.
-        fn #page_of(response: #response) -> Option<(Vec<#item>, crate::PageInfo)> {
-            let data = #data_expr?;
-            let info = #info;
-            Some((#items_expr, info))
-        }
-
-        impl<'a> crate::ListOperation<'a> for builder::#builder<'a> {
-            type Item = #item;
-            fn with_page(self, page: u64) -> Self {
-                let page = <#page_ty>::try_from(page).unwrap_or(<#page_ty>::MAX);
-                self.body_map(move |b| b.#page_ident(page))
-            }
-            fn into_page(response: Self::Response) -> Option<(Vec<Self::Item>, crate::PageInfo)> {
-                #page_of(response)
-            }
-            fn fetch_page(&self) -> crate::PageFuture<Self::Item> {
-                let call = self.detached();
-                Box::pin(async move {
-                    #page_of(call.await?).ok_or_else(crate::operation::no_data)
-                })
-            }
-            fn item_id(item: &Self::Item) -> Option<&str> {
-                #item_id
-            }
-        }
+        #list_impl
     })
 }
 
-/// Items that need the builders' private fields, for `mod builder`: a
-/// call that owns its client and body (so a walk can spawn it).
-pub fn builder_extras(ops: &[Operation]) -> Result<Vec<syn::Item>, String> {
-    let mut items = Vec::new();
-    for op in ops
-        .iter()
-        .filter(|op| op.paging.is_some() && op.body_type.is_some())
-    {
-        let builder = format_ident!("{}", op.builder);
-        let response = path(&format!("types::{}", op.response_type))?;
-        let item: syn::Item = syn::parse2(quote! {
-            impl<'a> #builder<'a> {
-                /// This call, owning a clone of the client and of the body.
-                pub(crate) fn detached(
-                    &self,
-                ) -> ::futures::future::BoxFuture<'static, Result<#response, crate::Error>> {
-                    let client = self.client.clone();
-                    let body = self.body.clone();
-                    Box::pin(async move {
-                        crate::Operation::call(#builder { client: &client, body }).await
-                    })
-                }
-            }
-        })
-        .map_err(|e| format!("the builder extras of `{}` do not parse: {e}", op.id))?;
-        items.push(item);
-    }
-    Ok(items)
-}
-
-/// Builder method names a body field's setter must not take: progenitor's,
-/// ours, and the traits' the builders implement. A field with one of these
-/// names gets its setter as `<name>_field` (documented in the README).
+/// Builder method names a body field's setter must not take: ours, and the
+/// traits' the builders implement. A field with one of these names gets its
+/// setter as `<name>_field` (documented in the README).
 const RESERVED: &[&str] = &[
     "new",
     "body",
     "body_map",
+    "body_json",
     "send",
-    "send_raw",
     "call",
     "items",
     "pages",
-    "detached",
+    "client",
     "with_page",
     "into_page",
     "fetch_page",
@@ -473,192 +503,147 @@ pub fn setter_name(ident: &str) -> String {
     }
 }
 
-/// One setter per body field and the inherent `call`/`send` (and
-/// `items`/`pages` for lists) on every builder, so
-/// `client.list_contacts().user_id(u).business_id(b).call()` needs no trait
-/// import and no closure. Placed in `mod types`, where the field types are
-/// spelled as typify spelled them.
-pub fn flat_builders(
-    ops: &[Operation],
-    file: &syn::File,
+/// One setter per body field (none for a credential the client fills).
+fn setters(
+    op: &Operation,
+    fields: &[Field],
     skip: &std::collections::BTreeSet<String>,
-) -> Result<Vec<syn::Item>, String> {
-    let mut items = Vec::new();
-    for op in ops {
-        let builder = format_ident!("{}", op.builder);
-        let response = format_ident!("{}", op.response_type);
-        let mut setters = Vec::new();
-        if let Some(body) = &op.body_type {
-            let mut taken = std::collections::BTreeSet::new();
-            for f in fields_of(file, body)? {
-                if skip.contains(&f.json_name) {
-                    continue;
-                }
-                let name = setter_name(&f.ident.to_string());
-                if !taken.insert(name.clone()) {
-                    return Err(format!(
-                        "operation `{}`: two body fields would both get the setter `{name}`; rename one",
-                        op.id
-                    ));
-                }
-                let spec_field = op.body_fields.iter().find(|s| s.name == f.json_name);
-                setters.push(setter(&f, &name, spec_field));
-            }
+) -> Result<Vec<TokenStream>, String> {
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for f in fields.iter().filter(|f| !skip.contains(&f.json)) {
+        let name = setter_name(&f.rust);
+        if !taken.insert(name.clone()) {
+            return Err(format!(
+                "operation `{}`: two body fields would both get the setter `{name}`; rename one",
+                op.id
+            ));
         }
-        let list = if op.paging.is_some() && op.body_type.is_some() {
-            quote! {
-                /// Every item of every page, as a lazy stream (see [`crate::Items`]).
-                pub fn items(self) -> crate::Items<'a, Self> {
-                    crate::ListOperation::items(self)
-                }
-                /// Every page, as a lazy stream (see [`crate::Pages`]).
-                pub fn pages(self) -> crate::Pages<'a, Self> {
-                    crate::ListOperation::pages(self)
-                }
-            }
-        } else {
-            quote!()
-        };
-        let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
-        let call_doc = format!(
-            "{summary}: send the request and decode the response. A 2xx whose envelope \
-             status is not `success` is an [`Error::Api`](crate::Error::Api) too."
-        );
-        let item: syn::Item = syn::parse2(quote! {
-            impl<'a> super::builder::#builder<'a> {
-                #(#setters)*
-
-                #[doc = #call_doc]
-                pub async fn call(self) -> ::std::result::Result<#response, crate::Error> {
-                    crate::Operation::call(self).await
-                }
-
-                /// Like `call`, with the response's status and headers
-                /// (e.g. the request id) beside the decoded body.
-                pub async fn send(
-                    self,
-                ) -> ::std::result::Result<crate::ResponseValue<#response>, crate::Error> {
-                    crate::Operation::send(self).await
-                }
-
-                #list
-            }
-        })
-        .map_err(|e| format!("the flat builder of `{}` does not parse: {e}", op.id))?;
-        items.push(item);
+        let spec_field = op.body_fields.iter().find(|s| s.name == f.json);
+        out.push(setter(f, &name, spec_field)?);
     }
-    Ok(items)
+    Ok(out)
 }
 
-fn setter(field: &Field, name: &str, spec: Option<&RequestField>) -> TokenStream {
-    let name = format_ident!("{}", name);
-    let ident = &field.ident;
-    let inner = field.optional_inner().unwrap_or(&field.ty);
-    let (param, value) = if model::is_string(inner) {
+fn setter(field: &Field, name: &str, spec: Option<&RequestField>) -> Result<TokenStream, String> {
+    let name = ident(name)?;
+    let typed = ident(&field.rust)?;
+    let json = &field.json;
+    let inner = field.value_type();
+    let (param, value) = if field.is_string {
         (
             quote!(impl Into<::std::string::String>),
-            quote!(value.into()),
+            quote!(::std::convert::Into::<::std::string::String>::into(value)),
         )
     } else {
         (quote!(#inner), quote!(value))
     };
-    let value = if field.optional_inner().is_some() {
-        quote!(Some(#value))
-    } else {
-        value
-    };
     let mut doc = spec
         .and_then(|s| s.description.clone())
-        .unwrap_or_else(|| format!("The `{}` field.", field.json_name));
-    if let Some(rules) = spec.map(rules_text).filter(|r| !r.is_empty()) {
-        doc.push_str(&format!("\n\n{rules} (checked before sending)."));
+        .unwrap_or_else(|| format!("The `{json}` field."));
+    if let Some(rules) = spec
+        .map(|s| s.rules_text(crate::spec::Prose::Setter))
+        .filter(|r| !r.is_empty())
+    {
+        doc.push_str(&format!("\n\n{rules} Checked before sending."));
     }
-    quote! {
+    Ok(quote! {
         #[doc = #doc]
-        pub fn #name(self, value: #param) -> Self {
-            self.body_map(move |b| b.#ident(#value))
+        pub fn #name(mut self, value: #param) -> Self {
+            self.body = self.body.set(#json, #value, |b, v| b.#typed(v));
+            self
         }
-    }
+    })
 }
 
-/// The spec's rules for a field, in words.
-fn rules_text(f: &RequestField) -> String {
-    let r = &f.rule;
-    let mut rules = Vec::new();
-    if f.required {
-        rules.push("Required".to_string());
-    }
-    match (r.minimum, r.maximum) {
-        (Some(min), Some(max)) => rules.push(format!("{min} to {max}")),
-        (Some(min), None) => rules.push(format!("at least {min}")),
-        (None, Some(max)) => rules.push(format!("at most {max}")),
-        (None, None) => {}
-    }
-    match (r.min_length, r.max_length) {
-        (Some(1), None) => rules.push("not empty".into()),
-        (Some(min), None) => rules.push(format!("at least {min} characters")),
-        (None, Some(max)) => rules.push(format!("at most {max} characters")),
-        (Some(min), Some(max)) => rules.push(format!("{min} to {max} characters")),
-        (None, None) => {}
-    }
-    if let Some(pattern) = &r.pattern {
-        rules.push(format!("matches `{pattern}`"));
-    }
-    if let Some(format) = &r.format {
-        rules.push(format!("format `{format}`"));
-    }
-    match (r.min_items, r.max_items) {
-        (Some(min), Some(max)) => rules.push(format!("{min} to {max} items")),
-        (Some(min), None) => rules.push(format!("at least {min} items")),
-        (None, Some(max)) => rules.push(format!("at most {max} items")),
-        (None, None) => {}
-    }
-    if !r.enum_values.is_empty() {
-        rules.push(format!("one of `{}`", r.enum_values.join("`, `")));
-    }
-    rules.join("; ")
-}
+/// `ListOperation` for a paged list, reading the generated fields directly.
+/// The types are followed through typify's type space from the response:
+/// `data`, its `items` and `pagination`, and the echo's numbers.
+fn list_impl(op: &Operation, paging: &Paging, space: &TypeSpace) -> Result<TokenStream, String> {
+    let builder = ident(&op.builder)?;
+    let response_name = types::type_name(&op.response_schema)?;
+    let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
 
-/// Hide what would mislead an importer: progenitor's `send()` (its own error
-/// type, no envelope check) becomes the crate-private `send_raw()`, behind
-/// the inherent `send()`/`call()`; `Client::new` (which would bypass the
-/// builder's HTTP/1.1, timeouts and checks) is dropped and
-/// `new_with_client` made crate-private.
-pub fn hide_raw_entry_points(file: &mut syn::File) -> Result<(), String> {
-    let crate_only: syn::Visibility = syn::parse_quote!(pub(crate));
-    let builders =
-        model::module_mut(file, "builder").ok_or("progenitor's output has no `builder` module")?;
-    for item in builders.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        for member in block.items.iter_mut() {
-            if let syn::ImplItem::Fn(f) = member
-                && f.sig.ident == "send"
-            {
-                f.sig.ident = format_ident!("send_raw");
-                f.vis = crate_only.clone();
+    let response_fields = types::struct_fields(space, &response_name, &owned(&["data"]))?;
+    let data = types::find(&response_fields, "data", &response_name)?;
+    let data_ident = ident(&data.rust)?;
+    let data_expr = match data.optional_inner {
+        Some(_) => quote!(response.#data_ident),
+        None => quote!(Some(response.#data_ident)),
+    };
+    let data_type = types::name_of(space, &data.value_id)?;
+    let data_fields = types::fields_of_id(space, &data.value_id, &owned(&["items", "pagination"]))?;
+    let items = types::find(&data_fields, "items", &data_type)?;
+    let items_ident = ident(&items.rust)?;
+    let items_expr = match items.optional_inner {
+        Some(_) => quote!(data.#items_ident.unwrap_or_default()),
+        None => quote!(data.#items_ident),
+    };
+    let item_id = types::vec_item(space, &items.value_id)
+        .ok_or_else(|| format!("`types::{data_type}.items` is not an array"))?;
+    let item_name = types::name_of(space, &item_id)?;
+    let item = path(&format!("types::{item_name}"))?;
+    let echo = types::find(&data_fields, "pagination", &data_type)?;
+    let echo_ident = ident(&echo.rust)?;
+    let echo_fields = types::fields_of_id(
+        space,
+        &echo.value_id,
+        &owned(&["page", "per_page", "total"]),
+    )?;
+    let number = |name: &str| -> Result<TokenStream, String> {
+        match echo_fields.iter().find(|f| f.json == name) {
+            Some(f) => {
+                let ident = ident(&f.rust)?;
+                Ok(quote!(echo.#ident))
+            }
+            None => Ok(quote!(())),
+        }
+    };
+    let (page_n, per_page_n, total_n) = (number("page")?, number("per_page")?, number("total")?);
+    let info = match echo.optional_inner {
+        Some(_) => quote! {
+            match &data.#echo_ident {
+                Some(echo) => crate::PageInfo::new(#page_n, #per_page_n, #total_n),
+                None => crate::PageInfo::default(),
+            }
+        },
+        None => quote! {{
+            let echo = &data.#echo_ident;
+            crate::PageInfo::new(#page_n, #per_page_n, #total_n)
+        }},
+    };
+    let item_id = if paging.item_has_id {
+        let item_fields = types::fields_of_id(space, &item_id, &owned(&["id"]))?;
+        let id = ident(&types::find(&item_fields, "id", &item_name)?.rust)?;
+        quote!(Some(item.#id.as_str()))
+    } else {
+        quote!({
+            let _ = item;
+            None
+        })
+    };
+    let response = path(&format!("types::{response_name}"))?;
+    let body = types::type_name(op.body_schema.as_deref().unwrap_or_default())?;
+    let page_fields = types::struct_fields(space, &body, &owned(&["page"]))?;
+    let page = types::find(&page_fields, "page", &body)?;
+    let page_field = ident(&page.rust)?;
+    let page_type = page.value_type().clone();
+    Ok(quote! {
+        impl<'a> crate::ListOperation<'a> for #builder<'a> {
+            type Item = #item;
+            fn with_page(mut self, page: u64) -> Self {
+                let page = <#page_type>::try_from(page).unwrap_or(<#page_type>::MAX);
+                self.body = self.body.set("page", page, |b, v| b.#page_field(v));
+                self
+            }
+            fn into_page(response: #response) -> Option<(Vec<#item>, crate::PageInfo)> {
+                let data = #data_expr?;
+                let info = #info;
+                Some((#items_expr, info))
+            }
+            fn item_id(item: &Self::Item) -> Option<&str> {
+                #item_id
             }
         }
-    }
-    for item in file.items.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        block
-            .items
-            .retain(|m| !matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
-        for member in block.items.iter_mut() {
-            if let syn::ImplItem::Fn(f) = member
-                && f.sig.ident == "new_with_client"
-            {
-                f.vis = crate_only.clone();
-            }
-        }
-    }
-    Ok(())
+    })
 }

@@ -6,14 +6,15 @@
 //! added to the YAML needs no handwritten code.
 
 mod extras;
-pub mod model;
+mod openapi;
 mod prepare;
 mod spec;
+mod types;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use spec::{Kind, Operation, Paging, RequestField, Rule};
+pub use spec::{Kind, Operation, Paging, Prose, RequestField, Rule};
 
 /// A failure that names the spec file and what is wrong with it.
 #[derive(Debug)]
@@ -86,84 +87,61 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
     })
 }
 
-/// The progenitor settings both the client and the CLI generate with.
-pub fn settings(spec: &LoadedSpec) -> progenitor::GenerationSettings {
-    let mut settings = progenitor::GenerationSettings::default();
+/// The progenitor settings the client is generated with.
+fn settings(spec: &LoadedSpec) -> Result<progenitor_impl::GenerationSettings, String> {
+    let mut settings = progenitor_impl::GenerationSettings::default();
     settings
-        .with_interface(progenitor::InterfaceStyle::Builder)
-        .with_tag(progenitor::TagStyle::Merged)
-        .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote!(crate::hooks::Inner))
+        .with_interface(progenitor_impl::InterfaceStyle::Builder)
+        .with_tag(progenitor_impl::TagStyle::Merged)
         .with_derive("PartialEq");
     for open in &spec.open_enums {
+        let name = types::type_name(&open.name)?;
         settings.with_replacement(
-            &open.name,
-            format!("crate::types::{}", open.name),
-            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
-        );
-    }
-    for name in &spec.decimals {
-        settings.with_replacement(
-            name,
-            "::rust_decimal::Decimal",
+            &name,
+            format!("crate::types::{name}"),
             [
-                progenitor::TypeImpl::Display,
-                progenitor::TypeImpl::FromStr,
-                progenitor::TypeImpl::Default,
+                progenitor_impl::TypeImpl::Display,
+                progenitor_impl::TypeImpl::FromStr,
             ]
             .into_iter(),
         );
     }
-    settings
+    for decimal in &spec.decimals {
+        settings.with_replacement(
+            types::type_name(decimal)?,
+            "::rust_decimal::Decimal",
+            [
+                progenitor_impl::TypeImpl::Display,
+                progenitor_impl::TypeImpl::FromStr,
+                progenitor_impl::TypeImpl::Default,
+            ]
+            .into_iter(),
+        );
+    }
+    Ok(settings)
 }
 
-/// Generate the client: progenitor's code plus the extras, formatted.
+/// Generate the client: typify's types (through progenitor) and the extras, formatted.
 pub fn generate_client(spec: &LoadedSpec) -> Result<String, SpecError> {
     let fail = |problem: String| SpecError {
         path: spec.path.clone(),
         problem,
     };
-    let tokens = without_panics(|| {
-        progenitor::Generator::new(&settings(spec)).generate_tokens(&spec.openapi)
-    })
-    .map_err(|panic| fail(format!("progenitor cannot generate a client: {panic}")))?
-    .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
-    let mut file: syn::File =
+    let mut generator = progenitor_impl::Generator::new(&settings(spec).map_err(fail)?);
+    // Its client code is not used (see `extras`); its type space is.
+    types::without_panics(|| generator.generate_tokens(&spec.openapi))
+        .map_err(|panic| fail(format!("progenitor cannot generate a client: {panic}")))?
+        .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
+    let tokens = extras::generate(
+        &spec.operations,
+        generator.get_type_space(),
+        &spec.open_enums,
+        &spec.credential_fields,
+    )
+    .map_err(fail)?;
+    let file: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
-    extras::add_open_enums(&mut file, &spec.open_enums).map_err(fail)?;
-    extras::hide_raw_entry_points(&mut file).map_err(fail)?;
-    let flat =
-        extras::flat_builders(&spec.operations, &file, &spec.credential_fields).map_err(fail)?;
-    model::module_mut(&mut file, "types")
-        .ok_or_else(|| fail("progenitor's output has no `types` module".into()))?
-        .extend(flat);
-    let builder_items = extras::builder_extras(&spec.operations).map_err(fail)?;
-    model::module_mut(&mut file, "builder")
-        .ok_or_else(|| fail("progenitor's output has no `builder` module".into()))?
-        .extend(builder_items);
-    let extra: syn::File =
-        syn::parse2(extras::client_extras(&spec.operations, &file).map_err(fail)?)
-            .map_err(|e| fail(format!("generated extras do not parse: {e}")))?;
-    file.items.extend(extra.items);
     Ok(prettyplease::unparse(&file))
-}
-
-/// Run `f`, turning a panic inside the generator (progenitor and typify
-/// assert on some shapes they do not support) into its message, so the build
-/// fails with the spec's name instead of a backtrace.
-fn without_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
-    result.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "an internal error".to_string());
-        format!("a shape in the spec it does not support ({message})")
-    })
 }
 
 /// Write `contents` to `out_dir/name`, or exit the build script with a message

@@ -26,6 +26,11 @@ use openapiv3::{
     AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
 };
 
+use crate::openapi::{
+    component_schemas, discriminator_value, operations_mut, pascal, refs_of, response_item,
+    schema_name, schema_ref, walk_mut,
+};
+
 /// A named string enum generated with an `Unknown(String)` case.
 #[derive(Debug, Clone)]
 pub struct OpenEnum {
@@ -86,22 +91,6 @@ pub fn prepare(spec: &mut OpenAPI) -> Result<Prepared, String> {
     })
 }
 
-fn component_schemas(spec: &OpenAPI) -> Vec<(&String, &Schema)> {
-    spec.components
-        .iter()
-        .flat_map(|c| c.schemas.iter())
-        .filter_map(|(name, s)| s.as_item().map(|s| (name, s)))
-        .collect()
-}
-
-fn ref_name(reference: &str) -> Option<&str> {
-    reference.strip_prefix("#/components/schemas/")
-}
-
-fn schema_ref(name: &str) -> String {
-    format!("#/components/schemas/{name}")
-}
-
 /// Make every top-level field of a request body optional for typify, so
 /// building a body never fails inside typify's builder with a message in a
 /// string: the client checks required fields itself, from the untouched spec,
@@ -115,7 +104,7 @@ fn bodies_all_optional(spec: &mut OpenAPI) {
             && let Some(media) = body.content.get("application/json")
             && let Some(ReferenceOr::Reference { reference }) = &media.schema
         {
-            roots.extend(ref_name(reference).map(String::from));
+            roots.extend(schema_name(reference).map(String::from));
         }
     }
     let schemas = spec
@@ -180,28 +169,6 @@ fn name_inline_bodies(spec: &mut OpenAPI) -> Result<(), String> {
     Ok(())
 }
 
-/// Every operation of the spec, mutably (path items given as `$ref` are
-/// refused earlier, in `spec::operations`).
-fn operations_mut(spec: &mut OpenAPI) -> Vec<&mut openapiv3::Operation> {
-    let mut out = Vec::new();
-    for (_, item) in spec.paths.paths.iter_mut() {
-        if let ReferenceOr::Item(item) = item {
-            let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ];
-            out.extend(ops.into_iter().filter_map(Option::as_mut));
-        }
-    }
-    out
-}
-
 fn take_inline(
     slot: &mut Option<ReferenceOr<Schema>>,
     name: String,
@@ -227,13 +194,13 @@ fn response_roots(spec: &OpenAPI) -> Vec<String> {
             .values()
             .chain(op.responses.default.iter());
         for response in responses {
-            let Some(response) = crate::spec::response_item(spec, response) else {
+            let Some(response) = response_item(spec, response) else {
                 continue;
             };
             for schema in response.content.values().filter_map(|m| m.schema.as_ref()) {
                 match schema {
                     ReferenceOr::Reference { reference } => {
-                        out.extend(ref_name(reference).map(String::from))
+                        out.extend(schema_name(reference).map(String::from))
                     }
                     ReferenceOr::Item(item) => out.extend(refs_of(item)),
                 }
@@ -241,63 +208,6 @@ fn response_roots(spec: &OpenAPI) -> Vec<String> {
         }
     }
     out
-}
-
-/// The subschemas directly inside `schema` (properties, items, map values,
-/// `allOf`/`oneOf`/`anyOf`/`not` members), in both `SchemaKind::Type` and the
-/// catch-all `SchemaKind::Any` forms.
-fn children(schema: &Schema) -> Vec<ReferenceOr<Schema>> {
-    let unbox = |r: &ReferenceOr<Box<Schema>>| match r {
-        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
-            reference: reference.clone(),
-        },
-        ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
-    };
-    let mut out = Vec::new();
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => {
-            out.extend(o.properties.values().map(unbox));
-            if let Some(AdditionalProperties::Schema(s)) = &o.additional_properties {
-                out.push((**s).clone());
-            }
-        }
-        SchemaKind::Type(Type::Array(a)) => out.extend(a.items.iter().map(unbox)),
-        SchemaKind::OneOf { one_of: v }
-        | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => out.extend(v.iter().cloned()),
-        SchemaKind::Not { not } => out.push((**not).clone()),
-        SchemaKind::Any(any) => {
-            out.extend(any.properties.values().map(unbox));
-            if let Some(AdditionalProperties::Schema(s)) = &any.additional_properties {
-                out.push((**s).clone());
-            }
-            out.extend(any.items.iter().map(unbox));
-            out.extend(
-                any.one_of
-                    .iter()
-                    .chain(&any.all_of)
-                    .chain(&any.any_of)
-                    .cloned(),
-            );
-            out.extend(any.not.iter().map(|n| (**n).clone()));
-        }
-        _ => {}
-    }
-    out
-}
-
-/// Every `$ref` name that appears inside `schema` (through inline subschemas).
-fn refs_of(schema: &Schema) -> Vec<String> {
-    let mut names = Vec::new();
-    for child in children(schema) {
-        match child {
-            ReferenceOr::Reference { reference } => {
-                names.extend(ref_name(&reference).map(String::from))
-            }
-            ReferenceOr::Item(inner) => names.extend(refs_of(&inner)),
-        }
-    }
-    names
 }
 
 fn reachable(spec: &OpenAPI, roots: &[String]) -> Result<BTreeSet<String>, String> {
@@ -314,50 +224,6 @@ fn reachable(spec: &OpenAPI, roots: &[String]) -> Result<BTreeSet<String>, Strin
         todo.extend(refs_of(schema));
     }
     Ok(seen)
-}
-
-/// Call `f` on `schema` and on every inline subschema inside it.
-fn walk_mut(schema: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
-    f(schema);
-    fn boxed(r: &mut ReferenceOr<Box<Schema>>, f: &mut dyn FnMut(&mut Schema)) {
-        if let ReferenceOr::Item(s) = r {
-            walk_mut(s, f)
-        }
-    }
-    fn plain(r: &mut ReferenceOr<Schema>, f: &mut dyn FnMut(&mut Schema)) {
-        if let ReferenceOr::Item(s) = r {
-            walk_mut(s, f)
-        }
-    }
-    fn map(a: &mut Option<AdditionalProperties>, f: &mut dyn FnMut(&mut Schema)) {
-        if let Some(AdditionalProperties::Schema(s)) = a {
-            plain(s, f)
-        }
-    }
-    match &mut schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => {
-            o.properties.values_mut().for_each(|p| boxed(p, f));
-            map(&mut o.additional_properties, f);
-        }
-        SchemaKind::Type(Type::Array(a)) => a.items.iter_mut().for_each(|i| boxed(i, f)),
-        SchemaKind::OneOf { one_of: v }
-        | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => v.iter_mut().for_each(|s| plain(s, f)),
-        SchemaKind::Not { not } => plain(not, f),
-        SchemaKind::Any(any) => {
-            any.properties.values_mut().for_each(|p| boxed(p, f));
-            any.items.iter_mut().for_each(|i| boxed(i, f));
-            map(&mut any.additional_properties, f);
-            let members = any
-                .one_of
-                .iter_mut()
-                .chain(&mut any.all_of)
-                .chain(&mut any.any_of);
-            members.for_each(|s| plain(s, f));
-            any.not.iter_mut().for_each(|s| plain(s, f));
-        }
-        _ => {}
-    }
 }
 
 /// Remove what typify would turn into checked types (see the module docs).
@@ -491,36 +357,9 @@ fn loosen(spec: &mut OpenAPI, response_names: &BTreeSet<String>) {
     }
 }
 
-/// What typify calls a property (`Case::Snake`) or a variant (`Case::Pascal`):
-/// `sanitize` of typify-impl 0.8, less its keyword suffix (which cannot make
-/// two distinct names equal).
-fn typify_name(input: &str, pascal: bool) -> String {
-    use heck::{ToPascalCase, ToSnakeCase};
-    let case = |s: &str| {
-        if pascal {
-            s.to_pascal_case()
-        } else {
-            s.to_snake_case()
-        }
-    };
-    let out = match input {
-        "+1" => "plus1".to_string(),
-        "-1" => "minus1".to_string(),
-        _ => case(
-            &input
-                .replace('\'', "")
-                .replace(|c| !unicode_ident::is_xid_continue(c), "-"),
-        ),
-    };
-    match out.chars().next() {
-        None => case("x"),
-        Some(c) if unicode_ident::is_xid_start(c) => out,
-        Some(_) => format!("{}{out}", case("x")),
-    }
-}
-
 /// Two properties of one object that typify would give the same Rust field
 /// name (`fooBar` and `foo_bar`) make code that does not compile: say which.
+/// The names are typify's own, asked of it (`types::field_name`).
 fn check_field_names(spec: &mut OpenAPI) -> Result<(), String> {
     let Some(components) = spec.components.as_mut() else {
         return Ok(());
@@ -538,11 +377,17 @@ fn check_field_names(spec: &mut OpenAPI) -> Result<(), String> {
             };
             let mut seen: BTreeMap<String, &String> = BTreeMap::new();
             for prop in properties.keys() {
-                if let Some(other) = seen.insert(typify_name(prop, false), prop) {
+                let rust = match crate::types::field_name(prop) {
+                    Ok(rust) => rust,
+                    Err(e) => {
+                        problem.get_or_insert(format!("schema `{name}`, property `{prop}`: {e}"));
+                        continue;
+                    }
+                };
+                if let Some(other) = seen.insert(rust.clone(), prop) {
                     problem.get_or_insert(format!(
-                        "schema `{name}`: properties `{other}` and `{prop}` would both be the Rust field `{}`; \
-                         the generator cannot tell them apart, rename one",
-                        typify_name(prop, false)
+                        "schema `{name}`: properties `{other}` and `{prop}` would both be the Rust field `{rust}`; \
+                         the generator cannot tell them apart, rename one"
                     ));
                 }
             }
@@ -555,19 +400,6 @@ fn check_field_names(spec: &mut OpenAPI) -> Result<(), String> {
 /// `a_b`, `Unknown` and `unknown`) makes typify panic; generate it as a plain
 /// string instead (validate.rs still checks the values in requests).
 fn plain_colliding_enums(spec: &mut OpenAPI, open: &BTreeSet<String>) {
-    fn collide(values: &[Option<String>]) -> bool {
-        let names = |f: &dyn Fn(&str) -> String| {
-            let all: Vec<String> = values.iter().flatten().map(|v| f(v)).collect();
-            let unique: BTreeSet<&String> = all.iter().collect();
-            unique.len() != all.len()
-        };
-        // typify's two tries: plain, then with the elided characters as `X`.
-        names(&|v| typify_name(v, true))
-            && names(&|v| {
-                let v = v.replace(|c| c == '_' || !unicode_ident::is_xid_continue(c), "X");
-                typify_name(&v, true)
-            })
-    }
     let Some(components) = spec.components.as_mut() else {
         return;
     };
@@ -580,9 +412,12 @@ fn plain_colliding_enums(spec: &mut OpenAPI, open: &BTreeSet<String>) {
         }
         walk_mut(schema, &mut |s: &mut Schema| {
             if let SchemaKind::Type(Type::String(s)) = &mut s.schema_kind
-                && collide(&s.enumeration)
+                && !s.enumeration.is_empty()
             {
-                s.enumeration.clear();
+                let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+                if !crate::types::enum_values_apart(&values) {
+                    s.enumeration.clear();
+                }
             }
         });
     }
@@ -606,7 +441,7 @@ fn apply_discriminators(spec: &mut OpenAPI) {
                 let ReferenceOr::Reference { reference } = member else {
                     continue;
                 };
-                let Some((target, value)) = crate::spec::discriminator_value(d, reference) else {
+                let Some((target, value)) = discriminator_value(d, reference) else {
                     continue;
                 };
                 let entry = tags
@@ -652,7 +487,7 @@ fn move_nullable_to_uses(spec: &mut OpenAPI, names: &BTreeSet<String>) {
         return;
     }
     let wrapper = |reference: &str| -> Option<Schema> {
-        names.contains(ref_name(reference)?).then(|| Schema {
+        names.contains(schema_name(reference)?).then(|| Schema {
             schema_data: openapiv3::SchemaData {
                 nullable: true,
                 ..Default::default()
@@ -792,10 +627,10 @@ fn hoist_in(schema: &mut Schema, path: &str, taken: &mut BTreeSet<String>, out: 
         taken: &mut BTreeSet<String>,
         out: &mut Hoisted,
     ) {
-        let mut unboxed = match r {
-            ReferenceOr::Reference { .. } => return,
-            ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
-        };
+        if let ReferenceOr::Reference { .. } = r {
+            return;
+        }
+        let mut unboxed = crate::openapi::unbox(r);
         slot(&mut unboxed, child, taken, out);
         *r = match unboxed {
             ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference },
@@ -860,17 +695,4 @@ fn string_enum(schema: &Schema) -> Option<Vec<String>> {
 fn is_decimal(schema: &Schema) -> bool {
     matches!(&schema.schema_kind,
         SchemaKind::Type(Type::String(s)) if matches!(&s.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "decimal"))
-}
-
-/// `payment_direction` -> `PaymentDirection`.
-pub fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }

@@ -4,7 +4,10 @@ use openapiv3::{
     OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
-use crate::prepare::pascal;
+use crate::openapi::{
+    body_item, discriminator_value, pascal, resolve, resolve_boxed, response_item, schema_name,
+    unbox,
+};
 
 /// One operation of the spec.
 #[derive(Debug, Clone)]
@@ -14,14 +17,16 @@ pub struct Operation {
     pub method: String,
     pub path: String,
     pub summary: Option<String>,
-    /// Progenitor's builder struct, e.g. `ListContacts`.
+    pub description: Option<String>,
+    /// The builder struct, e.g. `ListContacts`.
     pub builder: String,
-    /// Rust type (in `types`) of the success response, e.g. `ListContactsResponse`.
-    pub response_type: String,
-    /// Rust type of the error responses' body (`()` when they have none).
-    pub error_type: String,
-    /// Rust type (in `types`) of the JSON request body, if any.
-    pub body_type: Option<String>,
+    /// The schema (in `components.schemas`, where the pre-pass puts an
+    /// inline one) of the success response, e.g. `ListContactsResponse`.
+    pub response_schema: String,
+    /// The schema of the JSON request body, if any.
+    pub body_schema: Option<String>,
+    /// The response codes the spec documents (`200`, `4XX`, `default`).
+    pub responses: Vec<String>,
     /// The success response has the `status` / `message` envelope.
     pub enveloped: bool,
     pub body_fields: Vec<RequestField>,
@@ -139,81 +144,10 @@ impl Rule {
 /// `data.pagination` out.
 #[derive(Debug, Clone)]
 pub struct Paging {
-    /// Rust type (in `types`) of one item, e.g. `Contact`.
-    pub item_type: String,
     /// The item schema has a string `id` (used to drop duplicates across pages).
     pub item_has_id: bool,
-}
-
-/// The tag value `discriminator` gives the `oneOf` member `$ref: reference`
-/// (its mapping key, or else the schema's name), with the schema's name.
-pub(crate) fn discriminator_value<'a>(
-    d: &openapiv3::Discriminator,
-    reference: &'a str,
-) -> Option<(&'a str, String)> {
-    let target = schema_name(reference)?;
-    let value = d
-        .mapping
-        .iter()
-        .find(|(_, to)| *to == reference || to.as_str() == target)
-        .map_or(target.to_string(), |(value, _)| value.clone());
-    Some((target, value))
-}
-
-fn schema_name(reference: &str) -> Option<&str> {
-    reference.strip_prefix("#/components/schemas/")
-}
-
-fn resolve<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
-    match r {
-        ReferenceOr::Item(s) => Some(s),
-        ReferenceOr::Reference { reference } => {
-            let name = schema_name(reference)?;
-            spec.components.as_ref()?.schemas.get(name)?.as_item()
-        }
-    }
-}
-
-fn resolve_boxed<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
-    match r {
-        ReferenceOr::Item(s) => Some(s),
-        ReferenceOr::Reference { reference } => {
-            let name = schema_name(reference)?;
-            spec.components.as_ref()?.schemas.get(name)?.as_item()
-        }
-    }
-}
-
-/// A response, following a `$ref` into `components.responses`.
-pub(crate) fn response_item<'a>(
-    spec: &'a OpenAPI,
-    r: &'a ReferenceOr<openapiv3::Response>,
-) -> Option<&'a openapiv3::Response> {
-    match r {
-        ReferenceOr::Item(item) => Some(item),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/responses/")?;
-            spec.components.as_ref()?.responses.get(name)?.as_item()
-        }
-    }
-}
-
-/// A request body, following a `$ref` into `components.requestBodies`.
-pub(crate) fn body_item<'a>(
-    spec: &'a OpenAPI,
-    r: &'a ReferenceOr<openapiv3::RequestBody>,
-) -> Option<&'a openapiv3::RequestBody> {
-    match r {
-        ReferenceOr::Item(item) => Some(item),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/requestBodies/")?;
-            spec.components
-                .as_ref()?
-                .request_bodies
-                .get(name)?
-                .as_item()
-        }
-    }
+    /// The item schema's property names, in spec order.
+    pub item_properties: Vec<String>,
 }
 
 fn object(schema: &Schema) -> Option<&openapiv3::ObjectType> {
@@ -223,10 +157,13 @@ fn object(schema: &Schema) -> Option<&openapiv3::ObjectType> {
     }
 }
 
-/// The Rust type progenitor gives a response or body schema.
-fn type_of(schema: &ReferenceOr<Schema>, inline_name: String) -> String {
+/// The schema name of a response or body schema: the one it points at, or
+/// the one the pre-pass gives an inline schema.
+fn schema_of(schema: &ReferenceOr<Schema>, inline_name: String) -> String {
     match schema {
-        ReferenceOr::Reference { reference } => pascal(schema_name(reference).unwrap_or_default()),
+        ReferenceOr::Reference { reference } => {
+            schema_name(reference).unwrap_or_default().to_string()
+        }
         ReferenceOr::Item(_) => inline_name,
     }
 }
@@ -266,7 +203,7 @@ fn response_type(
                 ));
             }
             Some((_, media)) => match &media.schema {
-                Some(s) => format!("types::{}", type_of(s, format!("{}Response", pascal(id)))),
+                Some(s) => schema_of(s, format!("{}Response", pascal(id))),
                 None => "()".to_string(),
             },
         };
@@ -303,10 +240,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .and_then(|r| r.content.get("application/json"))
             .and_then(|m| m.schema.as_ref())
             .ok_or_else(|| format!("operation `{id}` has no 2xx application/json response"))?;
-        let success_type = type_of(success, format!("{}Response", pascal(&id)));
+        let response_schema = schema_of(success, format!("{}Response", pascal(&id)));
         response_type(spec, &id, op, "success", |c| c.starts_with('2'))?;
-        let error_type = response_type(spec, &id, op, "error", |c| !c.starts_with('2'))?
-            .unwrap_or_else(|| "()".to_string());
+        response_type(spec, &id, op, "error", |c| !c.starts_with('2'))?;
         let response = resolve(spec, success);
         let response_props = response.and_then(object);
         let enveloped = response_props.is_some_and(|o| {
@@ -319,9 +255,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .and_then(|b| body_item(spec, b))
             .and_then(|b| b.content.get("application/json"))
             .and_then(|m| m.schema.as_ref());
-        let body_type = body_ref.map(|s| type_of(s, format!("{}Body", pascal(&id))));
-        let body_schema = body_ref.and_then(|s| resolve(spec, s));
-        let body_fields: Vec<RequestField> = body_schema
+        let body_schema = body_ref.map(|s| schema_of(s, format!("{}Body", pascal(&id))));
+        let body_resolved = body_ref.and_then(|s| resolve(spec, s));
+        let body_fields: Vec<RequestField> = body_resolved
             .and_then(object)
             .map(|o| {
                 o.properties
@@ -354,9 +290,16 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             method: method.to_uppercase(),
             path: path.to_string(),
             summary: op.summary.clone(),
-            response_type: success_type,
-            error_type,
-            body_type,
+            description: op.description.clone(),
+            response_schema,
+            body_schema,
+            responses: op
+                .responses
+                .responses
+                .keys()
+                .map(ToString::to_string)
+                .chain(op.responses.default.iter().map(|_| "default".to_string()))
+                .collect(),
             enveloped,
             body_fields,
             paging,
@@ -373,12 +316,7 @@ fn field(
     required: bool,
     schema: &ReferenceOr<Box<Schema>>,
 ) -> Result<RequestField, String> {
-    let unboxed = match schema {
-        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
-            reference: reference.clone(),
-        },
-        ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
-    };
+    let unboxed = unbox(schema);
     let resolved = resolve_boxed(spec, schema);
     let description = resolved.and_then(|s| s.schema_data.description.clone());
     let idempotency_key = resolved.is_some_and(|s| {
@@ -414,12 +352,6 @@ pub fn rule(
             seen.pop();
             return out;
         }
-    };
-    let unbox = |r: &ReferenceOr<Box<Schema>>| match r {
-        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
-            reference: reference.clone(),
-        },
-        ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
     };
     let mut r = Rule {
         nullable: schema.schema_data.nullable,
@@ -607,10 +539,6 @@ fn paging(
         SchemaKind::Type(Type::Array(a)) => a.items.as_ref()?,
         _ => return None,
     };
-    let ReferenceOr::Reference { reference } = items else {
-        return None;
-    };
-    let item_name = schema_name(reference)?;
     // Only a required plain string `id` serves to drop repeated items
     // (`item_id` returns a `&str`; an integer or uuid id would not compile).
     let item_has_id = resolve_boxed(spec, items).and_then(object).is_some_and(|o| {
@@ -621,9 +549,13 @@ fn paging(
                     && !s.schema_data.nullable
             })
     });
+    let item_properties = resolve_boxed(spec, items)
+        .and_then(crate::openapi::properties)
+        .map(|(properties, _)| properties.keys().cloned().collect())
+        .unwrap_or_default();
     Some(Paging {
-        item_type: pascal(item_name),
         item_has_id,
+        item_properties,
     })
 }
 
@@ -639,4 +571,82 @@ pub fn credential_fields(openapi: &OpenAPI) -> std::collections::BTreeSet<String
             _ => None,
         })
         .collect()
+}
+
+/// For whom [`RequestField::rules_text`] words the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prose {
+    /// A setter's rustdoc: every rule.
+    Setter,
+    /// A CLI flag's help, where clap already says what is required, lists
+    /// the allowed values and checks lengths, integer ranges and dates.
+    Flag,
+}
+
+impl RequestField {
+    /// The spec's rules for this field, in sentences: `Required. 1 to 500.
+    /// Must match the pattern `^\d{9}$`.` (empty when it has none).
+    pub fn rules_text(&self, prose: Prose) -> String {
+        let r = &self.rule;
+        let setter = prose == Prose::Setter;
+        let mut out = Vec::new();
+        let range = |unit: &str| -> Option<String> {
+            let low = r.minimum.map(|v| match r.exclusive_minimum {
+                true => format!("greater than {v}"),
+                false => format!("at least {v}"),
+            });
+            let high = r.maximum.map(|v| match r.exclusive_maximum {
+                true => format!("less than {v}"),
+                false => format!("at most {v}"),
+            });
+            match (r.minimum, r.maximum, low, high) {
+                (Some(min), Some(max), _, _) if !r.exclusive_minimum && !r.exclusive_maximum => {
+                    Some(format!("{unit} from {min} to {max}."))
+                }
+                (_, _, Some(low), Some(high)) => Some(format!("{unit} {low} and {high}.")),
+                (_, _, Some(bound), None) | (_, _, None, Some(bound)) => {
+                    Some(format!("{unit} {bound}."))
+                }
+                _ => None,
+            }
+        };
+        if setter && self.required {
+            out.push("Required.".to_string());
+        }
+        match r.kind {
+            Kind::Integer if setter => out.extend(range("An integer")),
+            Kind::Number => out.extend(range("A number")),
+            _ => {}
+        }
+        if setter {
+            match (r.min_length, r.max_length) {
+                (Some(1), None) => out.push("Not empty.".into()),
+                (Some(min), None) => out.push(format!("At least {min} characters.")),
+                (None, Some(max)) => out.push(format!("At most {max} characters.")),
+                (Some(min), Some(max)) => out.push(format!("{min} to {max} characters.")),
+                (None, None) => {}
+            }
+        }
+        if let Some(pattern) = &r.pattern {
+            out.push(format!("Must match the pattern `{pattern}`."));
+        }
+        match r.format.as_deref() {
+            Some("uuid") => out.push("A UUID.".into()),
+            Some("email") => out.push("An email address.".into()),
+            Some("date") if setter => out.push("A date (YYYY-MM-DD).".into()),
+            Some("date-time") if setter => out.push("An RFC 3339 date-time.".into()),
+            Some(other) if setter => out.push(format!("Format `{other}`.")),
+            _ => {}
+        }
+        match (r.min_items, r.max_items) {
+            (Some(min), Some(max)) => out.push(format!("{min} to {max} items.")),
+            (Some(min), None) => out.push(format!("At least {min} items.")),
+            (None, Some(max)) => out.push(format!("At most {max} items.")),
+            (None, None) => {}
+        }
+        if setter && !r.enum_values.is_empty() {
+            out.push(format!("One of `{}`.", r.enum_values.join("`, `")));
+        }
+        out.join(" ")
+    }
 }
