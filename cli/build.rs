@@ -72,18 +72,21 @@ fn generate(spec: &LoadedSpec) -> Result<String, SpecError> {
         let fields: Vec<&RequestField> = op
             .body_fields
             .iter()
-            .filter(|f| !secret_fields.contains(&f.name))
+            // No flag for a credential the client fills, nor a field the server sets.
+            .filter(|f| !secret_fields.contains(&f.name) && !f.rule.read_only)
             .collect();
         // The friendly form: `<first tag> <first word of the operationId>`.
-        let friendly = raw
-            .tags
-            .first()
-            .map(|tag| (kebab(tag), kebab(op.id.split('_').next().unwrap_or(&op.id))));
+        let friendly = raw.tags.first().map(|tag| {
+            (
+                kebab(tag),
+                kebab(op.names.method.split('_').next().unwrap_or_default()),
+            )
+        });
         let friendly = friendly.filter(|pair| friendly_seen.insert(pair.clone()));
         entries.push(entry(op, raw, &fields, friendly));
         if op.paging.is_some() && op.body_schema.is_some() {
-            let method = syn::parse_str::<syn::Ident>(&op.id)
-                .map_err(|_| fail(format!("operation `{}` is not a Rust identifier", op.id)))?;
+            let method = syn::parse_str::<syn::Ident>(&op.names.method)
+                .map_err(|_| fail(format!("operation `{}`: no Rust method name for it", op.id)))?;
             let id = &op.id;
             arms.push(
                 quote!(#id => crate::run::list(client.#method().body_json(body), ctx).await,),
@@ -122,8 +125,9 @@ fn raw_operation<'a>(
         .find(|op| op.operation_id.as_deref() == Some(id))
 }
 
+/// A tag or a field name as a command or flag: `dateOfBirth` -> `date-of-birth`.
 fn kebab(s: &str) -> String {
-    s.trim().replace(['_', ' '], "-").to_lowercase()
+    heck::ToKebabCase::to_kebab_case(s.trim())
 }
 
 /// The item schema's property names, in spec order (the csv/table columns).
@@ -148,7 +152,7 @@ fn entry(
     friendly: Option<(String, String)>,
 ) -> TokenStream {
     let id = &op.id;
-    let command = kebab(&op.id);
+    let command = &op.names.command;
     let about = op
         .summary
         .clone()

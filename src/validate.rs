@@ -55,6 +55,12 @@ pub enum Format {
     Uuid,
     /// `local@domain`, loosely (what a form would accept).
     Email,
+    /// Base64, standard alphabet, padded (OpenAPI's `byte`).
+    Base64,
+    /// An integer that fits 32 bits, signed.
+    Int32,
+    /// An integer that fits 64 bits, signed.
+    Int64,
 }
 
 /// The constraints of one schema, as the spec states them.
@@ -77,6 +83,12 @@ pub struct Rule {
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
     pub unique_items: bool,
+    /// A number must be a multiple of this.
+    pub multiple_of: Option<f64>,
+    pub min_properties: Option<u64>,
+    pub max_properties: Option<u64>,
+    /// The server sets it: a request must not carry it.
+    pub read_only: bool,
     pub items: Option<&'static Rule>,
     pub properties: &'static [FieldRule],
     /// The schema of the values of an `additionalProperties` map.
@@ -107,6 +119,10 @@ impl Rule {
         min_items: None,
         max_items: None,
         unique_items: false,
+        multiple_of: None,
+        min_properties: None,
+        max_properties: None,
+        read_only: false,
         items: None,
         properties: &[],
         additional: None,
@@ -171,12 +187,24 @@ fn check_properties(
             }
         };
         match object.get(field.name) {
-            // A client leaves an optional field out or sends it as null; both
-            // mean "not given" (typify skips `None`, but a JSON caller may not).
+            // `null` is a value: only a `nullable` field takes it (typify
+            // leaves an unset field out, but a JSON caller may send null).
             None | Some(Value::Null) if field.required && !field.rule.nullable => {
                 return Err(violation(&path(), "is required".into()));
             }
-            None | Some(Value::Null) => {}
+            None => {}
+            Some(_) if field.rule.read_only => {
+                return Err(violation(
+                    &path(),
+                    "is read-only: the server sets it, a request must not carry it".into(),
+                ));
+            }
+            Some(Value::Null) if !field.rule.nullable => {
+                return Err(violation(
+                    &path(),
+                    "must not be null (leave it out instead)".into(),
+                ));
+            }
             Some(value) => field.rule.check(value, &path())?,
         }
     }
@@ -221,6 +249,7 @@ impl Rule {
             Value::String(s) => self.check_string(s, path)?,
             Value::Array(items) => self.check_array(items, path)?,
             Value::Object(object) => {
+                self.check_size(object, path)?;
                 check_properties(self.properties, object, path)?;
                 if let Some(values) = self.additional {
                     let named = |k: &str| self.properties.iter().any(|p| p.name == k);
@@ -256,7 +285,48 @@ impl Rule {
         Ok(())
     }
 
+    fn check_size(&self, object: &Map<String, Value>, path: &str) -> Result<(), Violation> {
+        let n = object.len() as u64;
+        if let Some(min) = self.min_properties.filter(|min| n < *min) {
+            return Err(violation(
+                path,
+                format!("must have at least {min} keys (got {n})"),
+            ));
+        }
+        if let Some(max) = self.max_properties.filter(|max| n > *max) {
+            return Err(violation(
+                path,
+                format!("must have at most {max} keys (got {n})"),
+            ));
+        }
+        Ok(())
+    }
+
     fn check_number(&self, n: f64, value: &Value, path: &str) -> Result<(), Violation> {
+        let fits = match self.format {
+            Some(Format::Int32) => value.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
+            Some(Format::Int64) => value.as_i64().is_some(),
+            _ => true,
+        };
+        if !fits {
+            let bits = if self.format == Some(Format::Int32) {
+                32
+            } else {
+                64
+            };
+            return Err(violation(
+                path,
+                format!("must fit a signed {bits}-bit integer (got {value})"),
+            ));
+        }
+        if let Some(m) = self.multiple_of
+            && !is_multiple(value, n, m)
+        {
+            return Err(violation(
+                path,
+                format!("must be a multiple of {m} (got {value})"),
+            ));
+        }
         if !self.one_of_numbers.is_empty() && !self.one_of_numbers.contains(&n) {
             let values: Vec<String> = self.one_of_numbers.iter().map(f64::to_string).collect();
             return Err(violation(
@@ -341,6 +411,14 @@ impl Rule {
             .then_some("a date (YYYY-MM-DD)"),
             Some(Format::Uuid) => (!is_uuid(s)).then_some("a UUID"),
             Some(Format::Email) => (!is_email(s)).then_some("an email address"),
+            Some(Format::Base64) => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .is_err()
+                    .then_some("base64 (standard, padded)")
+            }
+            Some(Format::Int32 | Format::Int64) => None,
         };
         if let Some(expected) = bad_format {
             return fail(format!("must be {expected} (got {s:?})"));
@@ -397,6 +475,22 @@ fn matches_pattern(pattern: &'static str, s: &str) -> bool {
         }
     }
     cache.get(pattern).is_some_and(|re| re.find(s).is_some())
+}
+
+/// Whether `value` (also as `n`) is a multiple of `m` (> 0): exactly for
+/// integers, to a relative 1e-9 for other numbers (`0.3` of `0.1`).
+fn is_multiple(value: &Value, n: f64, m: f64) -> bool {
+    if m.fract() == 0.0 && m <= u64::MAX as f64 {
+        let m = m as u64;
+        if let Some(v) = value.as_u64() {
+            return v % m == 0;
+        }
+        if let Some(v) = value.as_i64() {
+            return v.unsigned_abs() % m == 0;
+        }
+    }
+    let q = n / m;
+    (q - q.round()).abs() <= 1e-9 * q.abs().max(1.0)
 }
 
 fn is_uuid(s: &str) -> bool {

@@ -116,6 +116,9 @@ fn rule(r: &Rule) -> TokenStream {
         Some("date") => Some(quote!(Date)),
         Some("uuid") => Some(quote!(Uuid)),
         Some("email") => Some(quote!(Email)),
+        Some("byte") => Some(quote!(Base64)),
+        Some("int32") => Some(quote!(Int32)),
+        Some("int64") => Some(quote!(Int64)),
         _ => None,
     };
     if let Some(f) = format {
@@ -141,6 +144,18 @@ fn rule(r: &Rule) -> TokenStream {
     }
     if r.unique_items {
         set.push(quote!(unique_items: true));
+    }
+    if let Some(v) = r.multiple_of.map(float) {
+        set.push(quote!(multiple_of: Some(#v)));
+    }
+    if let Some(v) = r.min_properties.map(count) {
+        set.push(quote!(min_properties: Some(#v)));
+    }
+    if let Some(v) = r.max_properties.map(count) {
+        set.push(quote!(max_properties: Some(#v)));
+    }
+    if r.read_only {
+        set.push(quote!(read_only: true));
     }
     if let Some(items) = &r.items {
         let items = rule(items);
@@ -224,15 +239,15 @@ pub fn generate(
     let mut builders = Vec::new();
     let mut json_arms = Vec::new();
     for (index, op) in ops.iter().enumerate() {
-        if CLIENT_METHODS.contains(&op.id.as_str()) {
+        let (method, builder) = (&op.names.method, &op.names.builder);
+        if CLIENT_METHODS.contains(&method.as_str()) {
             return Err(format!(
-                "operation `{}`: its method would take the name of `Client::{}`; rename the operationId",
-                op.id, op.id
+                "operation `{}`: its method would take the name of `Client::{method}`; rename the operationId",
+                op.id
             ));
         }
-        let method = ident(&op.id)
-            .map_err(|e| format!("operation `{}`: {e}; name it in snake_case", op.id))?;
-        let builder = ident(&op.builder)?;
+        let method = ident(method)?;
+        let builder = ident(builder)?;
         let doc = entry_doc(op);
         methods.push(quote! {
             #[doc = #doc]
@@ -310,7 +325,7 @@ fn entry_doc(op: &Operation) -> String {
     doc.push_str(&format!(
         "\n\nSet the body's fields on the builder, then send: \
          `client.{}(){example}`. The body is checked against the spec before anything is sent.",
-        op.id
+        op.names.method
     ));
     doc
 }
@@ -321,10 +336,10 @@ fn builder_item(
     space: &TypeSpace,
     skip: &std::collections::BTreeSet<String>,
 ) -> Result<TokenStream, String> {
-    let builder = ident(&op.builder)?;
+    let builder = ident(&op.names.builder)?;
     let id = &op.id;
     let response = type_path(&op.response_schema)?;
-    let body_doc = format!("The request of `Client::{}` (see there).", op.id);
+    let body_doc = format!("The request of `Client::{}` (see there).", op.names.method);
     let (body_type, body_builder, setters) = match &op.body_schema {
         Some(schema) => {
             let name = types::type_name(schema)?;
@@ -511,7 +526,16 @@ fn setters(
 ) -> Result<Vec<TokenStream>, String> {
     let mut taken = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for f in fields.iter().filter(|f| !skip.contains(&f.json)) {
+    // A credential the client fills, and a field the server sets, get none.
+    let read_only = |f: &Field| {
+        op.body_fields
+            .iter()
+            .any(|s| s.name == f.json && s.rule.read_only)
+    };
+    for f in fields
+        .iter()
+        .filter(|f| !skip.contains(&f.json) && !read_only(f))
+    {
         let name = setter_name(&f.rust);
         if !taken.insert(name.clone()) {
             return Err(format!(
@@ -560,7 +584,7 @@ fn setter(field: &Field, name: &str, spec: Option<&RequestField>) -> Result<Toke
 /// The types are followed through typify's type space from the response:
 /// `data`, its `items` and `pagination`, and the echo's numbers.
 fn list_impl(op: &Operation, paging: &Paging, space: &TypeSpace) -> Result<TokenStream, String> {
-    let builder = ident(&op.builder)?;
+    let builder = ident(&op.names.builder)?;
     let response_name = types::type_name(&op.response_schema)?;
     let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
 

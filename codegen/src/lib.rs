@@ -6,6 +6,7 @@
 //! added to the YAML needs no handwritten code.
 
 mod extras;
+mod keywords;
 mod openapi;
 mod prepare;
 mod spec;
@@ -14,6 +15,7 @@ mod types;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use openapi::OperationNames;
 pub use spec::{Kind, Operation, Paging, Prose, RequestField, Rule};
 
 /// A failure that names the spec file and what is wrong with it.
@@ -64,14 +66,20 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
         problem,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let mut openapi: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+    let document: serde_json::Value = serde_yaml::from_str(&text)
         .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
-    if !openapi.openapi.starts_with("3.0") {
+    let version = document.get("openapi").and_then(serde_json::Value::as_str);
+    if !version.is_some_and(|v| v.starts_with("3.0")) {
         return Err(fail(format!(
             "`openapi: {}` is not supported; progenitor reads OpenAPI 3.0.x",
-            openapi.openapi
+            version.unwrap_or("(none)")
         )));
     }
+    keywords::check(&document).map_err(fail)?;
+    // Parsed from the text again, not from `document`: a JSON map sorts its
+    // keys, and the order of properties is the order of the CLI's columns.
+    let mut openapi: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+        .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
     // Read the operations (and their request rules) before the pre-pass
     // loosens the request schemas for typify.
     let operations = spec::operations(&openapi).map_err(fail)?;

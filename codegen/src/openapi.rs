@@ -232,8 +232,49 @@ pub fn discriminator_value<'a>(
     Some((target, value))
 }
 
-/// `payment_direction` -> `PaymentDirection`: how progenitor names the
-/// builder and the inline types of an operation (`{OperationId}Body`).
+/// The names the generator gives an operation, whatever the style of its
+/// `operationId` (`listUsers`, `ListUsers`, `list-users`, `users.list`,
+/// `list_users`): the `Client` method, the builder and its inline types
+/// (`{Builder}Body`, `{Builder}Response`), and the CLI command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationNames {
+    /// snake_case, e.g. `list_users`.
+    pub method: String,
+    /// PascalCase, e.g. `ListUsers`.
+    pub builder: String,
+    /// kebab-case, e.g. `list-users`.
+    pub command: String,
+}
+
+/// The names of the operation `id` (see [`OperationNames`]); `None` when it
+/// has no letter or digit to name it by.
+pub fn operation_names(id: &str) -> Option<OperationNames> {
+    use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+    let words: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut method = words.to_snake_case();
+    if method.is_empty() {
+        return None;
+    }
+    if method.starts_with(|c: char| c.is_ascii_digit()) {
+        method = format!("op_{method}");
+    }
+    let builder = method.to_upper_camel_case();
+    let command = method.to_kebab_case();
+    // A Rust keyword cannot be a method name: `type` -> `type_`, as typify does.
+    if syn::parse_str::<syn::Ident>(&method).is_err() {
+        method.push('_');
+    }
+    Some(OperationNames {
+        method,
+        builder,
+        command,
+    })
+}
+
+/// `payment_direction` -> `PaymentDirection` (enum values, hoisted types).
 pub fn pascal(s: &str) -> String {
     s.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -122,18 +122,22 @@ fn bodies_all_optional(spec: &mut OpenAPI) {
 
 /// Move the inline JSON schemas of request bodies and success responses into
 /// `components.schemas`, under the names progenitor gives them anyway
-/// (`{OperationId}Body`, `{OperationId}Response`), so the steps below see
+/// (`{Builder}Body`, `{Builder}Response`), so the steps below see
 /// every schema by name.
 fn name_inline_bodies(spec: &mut OpenAPI) -> Result<(), String> {
     let mut named = Vec::new();
     for op in operations_mut(spec) {
-        let Some(id) = op.operation_id.clone() else {
+        let Some(names) = op
+            .operation_id
+            .as_deref()
+            .and_then(crate::openapi::operation_names)
+        else {
             continue;
         };
         if let Some(ReferenceOr::Item(body)) = op.request_body.as_mut()
             && let Some(media) = body.content.get_mut("application/json")
         {
-            let name = format!("{}Body", pascal(&id));
+            let name = format!("{}Body", names.builder);
             take_inline(&mut media.schema, name, &mut named);
         }
         let success = op
@@ -145,7 +149,7 @@ fn name_inline_bodies(spec: &mut OpenAPI) -> Result<(), String> {
             if let ReferenceOr::Item(response) = response
                 && let Some(media) = response.content.get_mut("application/json")
             {
-                let name = format!("{}Response", pascal(&id));
+                let name = format!("{}Response", names.builder);
                 take_inline(&mut media.schema, name, &mut named);
             }
         }

@@ -5,8 +5,8 @@ use openapiv3::{
 };
 
 use crate::openapi::{
-    body_item, discriminator_value, pascal, resolve, resolve_boxed, response_item, schema_name,
-    unbox,
+    OperationNames, body_item, discriminator_value, operation_names, resolve, resolve_boxed,
+    response_item, schema_name, unbox,
 };
 
 /// One operation of the spec.
@@ -18,8 +18,9 @@ pub struct Operation {
     pub path: String,
     pub summary: Option<String>,
     pub description: Option<String>,
-    /// The builder struct, e.g. `ListContacts`.
-    pub builder: String,
+    /// The `Client` method (`list_contacts`), the builder (`ListContacts`)
+    /// and the CLI command (`list-contacts`).
+    pub names: OperationNames,
     /// The schema (in `components.schemas`, where the pre-pass puts an
     /// inline one) of the success response, e.g. `ListContactsResponse`.
     pub response_schema: String,
@@ -99,8 +100,16 @@ pub struct Rule {
     pub max_length: Option<usize>,
     /// An ECMA-262 regular expression (checked to compile at build time).
     pub pattern: Option<String>,
-    /// `date-time`, `date`, `uuid`, `email`, or any other format (not checked).
+    /// `date-time`, `date`, `uuid`, `email`, `byte`, `int32`, `int64`, or a
+    /// format the client does not check (`decimal`, `float`, `double`,
+    /// `password`); any other fails the build (`keywords.rs`).
     pub format: Option<String>,
+    /// A number must be a multiple of this.
+    pub multiple_of: Option<f64>,
+    pub min_properties: Option<usize>,
+    pub max_properties: Option<usize>,
+    /// `readOnly: true`: the server sets it; a request must not carry it.
+    pub read_only: bool,
     pub enum_values: Vec<String>,
     /// The values of an integer or number enum.
     pub enum_numbers: Vec<f64>,
@@ -173,6 +182,7 @@ fn schema_of(schema: &ReferenceOr<Schema>, inline_name: String) -> String {
 fn response_type(
     spec: &OpenAPI,
     id: &str,
+    builder: &str,
     op: &openapiv3::Operation,
     class: &str,
     filter: fn(&str) -> bool,
@@ -203,7 +213,7 @@ fn response_type(
                 ));
             }
             Some((_, media)) => match &media.schema {
-                Some(s) => schema_of(s, format!("{}Response", pascal(id))),
+                Some(s) => schema_of(s, format!("{builder}Response")),
                 None => "()".to_string(),
             },
         };
@@ -231,6 +241,14 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
         let id = op.operation_id.clone().ok_or_else(|| {
             format!("`{method} {path}` has no operationId; every operation needs one")
         })?;
+        let path_parameters = spec.paths.paths.get(path).and_then(|p| p.as_item());
+        if !op.parameters.is_empty() || path_parameters.is_some_and(|p| !p.parameters.is_empty()) {
+            return Err(format!(
+                "operation `{id}` has path, query, header or cookie parameters; Ingo's API takes \
+                 its input as a JSON body, and this generator supports only that (it would \
+                 otherwise drop them)"
+            ));
+        }
         let success = op
             .responses
             .responses
@@ -240,9 +258,13 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .and_then(|r| r.content.get("application/json"))
             .and_then(|m| m.schema.as_ref())
             .ok_or_else(|| format!("operation `{id}` has no 2xx application/json response"))?;
-        let response_schema = schema_of(success, format!("{}Response", pascal(&id)));
-        response_type(spec, &id, op, "success", |c| c.starts_with('2'))?;
-        response_type(spec, &id, op, "error", |c| !c.starts_with('2'))?;
+        let names = operation_names(&id).ok_or_else(|| {
+            format!("operationId `{id}` has no letter or digit to name a method after")
+        })?;
+        let builder = names.builder.as_str();
+        let response_schema = schema_of(success, format!("{builder}Response"));
+        response_type(spec, &id, builder, op, "success", |c| c.starts_with('2'))?;
+        response_type(spec, &id, builder, op, "error", |c| !c.starts_with('2'))?;
         let response = resolve(spec, success);
         let response_props = response.and_then(object);
         let enveloped = response_props.is_some_and(|o| {
@@ -255,7 +277,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .and_then(|b| body_item(spec, b))
             .and_then(|b| b.content.get("application/json"))
             .and_then(|m| m.schema.as_ref());
-        let body_schema = body_ref.map(|s| schema_of(s, format!("{}Body", pascal(&id))));
+        let body_schema = body_ref.map(|s| schema_of(s, format!("{builder}Body")));
         let body_resolved = body_ref.and_then(|s| resolve(spec, s));
         let body_fields: Vec<RequestField> = body_resolved
             .and_then(object)
@@ -284,8 +306,18 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .find(|f| f.idempotency_key)
             .or_else(|| body_fields.iter().find(|f| f.name == IDEMPOTENCY_KEY_FIELD))
             .map(|f| f.name.clone());
+        if let Some(other) = out
+            .iter()
+            .find(|o: &&Operation| o.names.method == names.method)
+        {
+            return Err(format!(
+                "operations `{}` and `{id}` would both be the method `{}` (and the CLI command `{}`); \
+                 the generator cannot tell them apart, rename one",
+                other.id, names.method, names.command
+            ));
+        }
         out.push(Operation {
-            builder: pascal(&id),
+            names,
             id,
             method: method.to_uppercase(),
             path: path.to_string(),
@@ -355,6 +387,7 @@ pub fn rule(
     };
     let mut r = Rule {
         nullable: schema.schema_data.nullable,
+        read_only: schema.schema_data.read_only,
         ..Default::default()
     };
     let object = |r: &mut Rule,
@@ -406,6 +439,17 @@ pub fn rule(
             r.maximum = i.maximum.map(|m| m as f64);
             r.exclusive_minimum = i.exclusive_minimum;
             r.exclusive_maximum = i.exclusive_maximum;
+            r.multiple_of = i.multiple_of.map(|m| m as f64);
+            r.format = match &i.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    Some("int32".into())
+                }
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => {
+                    Some("int64".into())
+                }
+                VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                VariantOrUnknownOrEmpty::Empty => None,
+            };
         }
         SchemaKind::Type(Type::Number(n)) => {
             r.kind = Kind::Number;
@@ -414,6 +458,7 @@ pub fn rule(
             r.maximum = n.maximum;
             r.exclusive_minimum = n.exclusive_minimum;
             r.exclusive_maximum = n.exclusive_maximum;
+            r.multiple_of = n.multiple_of;
         }
         SchemaKind::Type(Type::Boolean(_)) => r.kind = Kind::Boolean,
         SchemaKind::Type(Type::Array(a)) => {
@@ -427,6 +472,8 @@ pub fn rule(
         }
         SchemaKind::Type(Type::Object(o)) => {
             r.kind = Kind::Object;
+            r.min_properties = o.min_properties;
+            r.max_properties = o.max_properties;
             object(
                 &mut r,
                 &o.properties,
@@ -456,6 +503,9 @@ pub fn rule(
             };
             r.minimum = any.minimum;
             r.maximum = any.maximum;
+            r.multiple_of = any.multiple_of;
+            r.min_properties = any.min_properties;
+            r.max_properties = any.max_properties;
             r.exclusive_minimum = any.exclusive_minimum.unwrap_or_default();
             r.exclusive_maximum = any.exclusive_maximum.unwrap_or_default();
             r.min_length = any.min_length;
@@ -493,6 +543,9 @@ pub fn rule(
         regress::Regex::new(pattern).map_err(|e| {
             format!("`pattern: '{pattern}'` is not an ECMA-262 regular expression ({e})")
         })?;
+    }
+    if r.multiple_of.is_some_and(|m| !(m.is_finite() && m > 0.0)) {
+        return Err("`multipleOf` must be a number greater than 0".into());
     }
     Ok(r)
 }
@@ -618,6 +671,9 @@ impl RequestField {
             Kind::Number => out.extend(range("A number")),
             _ => {}
         }
+        if let Some(m) = r.multiple_of {
+            out.push(format!("A multiple of {m}."));
+        }
         if setter {
             match (r.min_length, r.max_length) {
                 (Some(1), None) => out.push("Not empty.".into()),
@@ -633,15 +689,24 @@ impl RequestField {
         match r.format.as_deref() {
             Some("uuid") => out.push("A UUID.".into()),
             Some("email") => out.push("An email address.".into()),
+            Some("byte") => out.push("Base64 (standard, padded).".into()),
             Some("date") if setter => out.push("A date (YYYY-MM-DD).".into()),
             Some("date-time") if setter => out.push("An RFC 3339 date-time.".into()),
-            Some(other) if setter => out.push(format!("Format `{other}`.")),
+            Some(other @ ("decimal" | "password")) if setter => {
+                out.push(format!("Format `{other}`."))
+            }
             _ => {}
         }
         match (r.min_items, r.max_items) {
             (Some(min), Some(max)) => out.push(format!("{min} to {max} items.")),
             (Some(min), None) => out.push(format!("At least {min} items.")),
             (None, Some(max)) => out.push(format!("At most {max} items.")),
+            (None, None) => {}
+        }
+        match (r.min_properties, r.max_properties) {
+            (Some(min), Some(max)) => out.push(format!("{min} to {max} keys.")),
+            (Some(min), None) => out.push(format!("At least {min} keys.")),
+            (None, Some(max)) => out.push(format!("At most {max} keys.")),
             (None, None) => {}
         }
         if setter && !r.enum_values.is_empty() {
