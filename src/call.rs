@@ -140,9 +140,22 @@ fn decode<R: DeserializeOwned>(
         Ok(value) => Ok(ResponseValue::new(value, response.status, response.headers)),
         Err(e) => {
             let excerpt = crate::error::excerpt(&response.body, crate::error::EXCERPT_BYTES);
-            let reason = format!("not the JSON the spec describes: {e}");
+            let reason = match failing_path::<R>(&response.body) {
+                Some(at) => format!("not the JSON the spec describes: at `{at}`: {e}"),
+                None => format!("not the JSON the spec describes: {e}"),
+            };
             Err(undecodable(&response, excerpt, reason))
         }
+    }
+}
+
+/// Where in `body` decoding as `R` fails (`data.items[3].amount`): decoded a
+/// second time, tracking the path, only once the first decode has failed.
+fn failing_path<R: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, R>(&mut deserializer) {
+        Err(e) if e.path().iter().next().is_some() => Some(e.path().to_string()),
+        _ => None,
     }
 }
 

@@ -377,15 +377,16 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// An RFC 3339 date-time, or a plain date (its start, or for an end bound its end), as RFC 3339 UTC.
+/// An RFC 3339 date-time, checked and sent as given (a conversion first
+/// could refuse a valid one: `9999-12-31T23:00:00-08:00` is past 9999 in
+/// UTC); or a plain date, as its start (or, for an end bound, its end) in UTC.
 fn parse_date_time(s: &str, end_of_day: bool) -> Result<String, String> {
-    use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-    if let Ok(at) = DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(at
-            .with_timezone(&Utc)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, true));
+    use chrono::{DateTime, NaiveDate, SecondsFormat};
+    let s = s.trim();
+    if DateTime::parse_from_rfc3339(s).is_ok() {
+        return Ok(s.to_string());
     }
-    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| "expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z, or a date such as 2026-01-01")?;
     let time = if end_of_day {
         date.and_hms_milli_opt(23, 59, 59, 999)
@@ -595,7 +596,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_become_rfc3339_utc() {
+    fn dates_are_sent_as_given_and_plain_dates_as_utc() {
         assert_eq!(
             parse_date_time("2026-01-31", false).as_deref(),
             Ok("2026-01-31T00:00:00Z")
@@ -606,7 +607,11 @@ mod tests {
         );
         assert_eq!(
             parse_date_time("2026-01-31T10:00:00+02:00", true).as_deref(),
-            Ok("2026-01-31T08:00:00Z")
+            Ok("2026-01-31T10:00:00+02:00")
+        );
+        assert_eq!(
+            parse_date_time("9999-12-31T23:00:00-08:00", false).as_deref(),
+            Ok("9999-12-31T23:00:00-08:00")
         );
         assert!(parse_date_time("2026-02-30", false).is_err());
         assert!(parse_date_time("last week", false).is_err());
