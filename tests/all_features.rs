@@ -2,9 +2,10 @@
 //!
 //! Run under `INGO_SPEC` pointing at the spec written by
 //! `tests/fixtures/all_features.py` (scripts/test.sh does): its bank-account
-//! operations use pattern, uuid/date/date-time/email formats, int32/int64,
-//! double/float, booleans, arrays, nested objects, allOf, oneOf, nullable
-//! enums and maps, in the request and in the response items. Built from any
+//! operations use pattern, uuid/date/date-time/email/byte formats,
+//! int32/int64, double/float, multipleOf, minProperties/maxProperties,
+//! readOnly, booleans, arrays, nested objects, allOf, oneOf, nullable enums
+//! and maps, in the request and in the response items. Built from any
 //! other spec, these tests say so and pass without checking anything.
 
 mod common;
@@ -43,7 +44,11 @@ fn valid_body() -> Value {
         "holder": {"first_name": "Jane", "last_name": "Doe", "date_of_birth": "1990-05-17", "role": "owner"},
         "instrument": {"kind": "savings", "interest_rate": 0.025},
         "account_kind": null,
-        "labels": {"team": "treasury"}
+        "labels": {"team": "treasury"},
+        "transfer_step": 0.75,
+        "retries": 10,
+        "checksum": "aGVsbG8=",
+        "pin": "1234"
     })
 }
 
@@ -106,6 +111,19 @@ async fn a_rule_broken_anywhere_in_the_body_is_refused_before_sending() {
         ("instrument", json!({"kind": "money-market"})),
         ("account_kind", json!("brokerage")),
         ("labels.team", json!({"team": 7})),
+        ("labels", json!({})),
+        ("labels", json!({"a": "1", "b": "2", "c": "3", "d": "4"})),
+        ("transfer_step", json!(0.3)),
+        ("retries", json!(7)),
+        ("retries", json!(4_294_967_295_u64)),
+        (
+            "signers[0].weight",
+            json!([{"name": "x", "weight": 2_147_483_648_u64}]),
+        ),
+        ("checksum", json!("not base64!")),
+        ("id", json!("bacc-1")),
+        ("pin", json!("12345")),
+        ("contact_email", Value::Null),
     ];
     for (path, value) in cases {
         let top = path.split(['.', '[']).next().unwrap_or(path);
@@ -218,4 +236,30 @@ async fn a_page_with_values_the_spec_does_not_foresee_still_decodes() {
     assert_eq!(item["account_kind"], Value::Null);
     assert_eq!(item["verified_at"], Value::Null);
     assert_eq!(item["signers"][0]["name"], "Jane");
+}
+
+/// `per_page: 7` under `multipleOf: 10` is refused before sending (the typed
+/// builders are checked the same way, by the outside crate of
+/// scripts/dependent-spec.sh, which can name them).
+#[tokio::test]
+async fn a_multiple_of_violation_is_refused_before_sending() {
+    if !all_features_spec() {
+        return;
+    }
+    let sandbox = common::sandbox();
+    let client = common::client(&sandbox);
+    match client
+        .call_json("list_bank_accounts", json!({"per_page": 7}))
+        .await
+    {
+        Err(Error::InvalidRequest { field, reason }) => {
+            assert_eq!(field, "per_page");
+            assert!(reason.contains("multiple of 10"), "{reason}");
+        }
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(
+        sandbox.requests().is_empty(),
+        "nothing may reach the server"
+    );
 }

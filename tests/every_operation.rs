@@ -19,6 +19,8 @@ async fn every_operation_of_the_spec_is_keyed_and_signed() {
                 "user_id" => user.clone(),
                 "business_id" => business.clone(),
                 "currency" => "usd".to_string(),
+                "routing_number" => "021000021".to_string(),
+                "account_number" => "12345678".to_string(),
                 _ => "regeneration-check".to_string(),
             };
             body.insert(field.to_string(), value.into());
