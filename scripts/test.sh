@@ -73,8 +73,13 @@ if have_python; then
 else
   skip_or_fail "the refused-keyword specs need python3"
 fi
-echo "==> 5. the README example, from a crate outside the workspace"
+echo "==> 5. the README example, and a crate with its own spec, outside the workspace"
 bash scripts/readme-example.sh
+if have_python; then
+  bash scripts/dependent-spec.sh
+else
+  skip_or_fail "the dependent crate's spec is written by python3"
+fi
 echo "==> 6. cargo package --workspace (each crate builds from its package)"
 # cargo verifies the client against ingo-codegen served from a local registry
 # it makes under target/package; being "from a registry", a codegen of the

@@ -56,6 +56,11 @@ mod validate;
 
 pub mod signing;
 
+/// The crates whose types stand in this crate's API, at the versions it was
+/// built with: a program that depends on `ingo-banking` (and `tokio`) alone
+/// can name every type of every public signature.
+pub use {chrono, futures, reqwest, rust_decimal};
+
 #[allow(unused_imports, missing_docs)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/ingo_banking.rs"));
@@ -124,12 +129,13 @@ impl OperationDescriptor {
     }
 }
 
-/// What a caller usually needs in scope.
+/// What a caller usually needs in scope, `TryStreamExt` (to collect a walk) included.
 pub mod prelude {
     pub use crate::{
         ApiKeyPlacement, Client, Credentials, Environment, Error, ListOperation, Operation,
         RateLimit, RetryPolicy, types,
     };
+    pub use futures::TryStreamExt;
 }
 
 /// The README's examples, compiled as doctests.
