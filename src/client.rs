@@ -263,6 +263,7 @@ impl ClientBuilder {
                 "max_response_bytes must be greater than 0".into(),
             ));
         }
+        install_tls_provider();
         let mut http = self
             .http
             .unwrap_or_default()
@@ -299,6 +300,15 @@ impl ClientBuilder {
             pacer,
             skew: ClockSkew::default(),
         })))
+    }
+}
+
+/// With the `rustls-ring` feature, make ring rustls' process-wide provider,
+/// which reqwest uses, unless the program installed one of its own first.
+fn install_tls_provider() {
+    #[cfg(feature = "rustls-ring")]
+    {
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
