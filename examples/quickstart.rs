@@ -40,9 +40,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .call()
         .await?;
     let data = contacts.data.ok_or("no data in the contacts response")?;
+    let (page, per_page, total) = (
+        data.pagination.page,
+        data.pagination.per_page.max(1),
+        data.pagination.total,
+    );
     println!(
-        "Contacts of business {business_id} (page {} of {} in all):",
-        data.pagination.page, data.pagination.total
+        "Contacts of business {business_id} (page {page} of {}, {total} contacts in all):",
+        (total + per_page - 1) / per_page
     );
     println!("{:<44} {:<10} {:<28} email", "id", "type", "name");
     for c in &data.items {

@@ -248,14 +248,15 @@ pub fn generate(
         }
         let method = ident(method)?;
         let builder = ident(builder)?;
-        let doc = entry_doc(op);
+        let fields = body_fields(op, space)?;
+        let doc = entry_doc(op, &fields, skip);
         methods.push(quote! {
             #[doc = #doc]
             pub fn #method(&self) -> builder::#builder<'_> {
                 builder::#builder { client: self, body: ::std::default::Default::default() }
             }
         });
-        builders.push(builder_item(op, index, space, skip)?);
+        builders.push(builder_item(op, index, space, skip, &fields)?);
         let id = &op.id;
         json_arms.push(quote! {
             #id => encode(self.#method().body_json(body).call().await?),
@@ -311,20 +312,46 @@ pub fn generate(
     })
 }
 
-fn entry_doc(op: &Operation) -> String {
+/// The fields of the operation's body type, as typify generated them.
+fn body_fields(op: &Operation, space: &TypeSpace) -> Result<Vec<Field>, String> {
+    let Some(schema) = &op.body_schema else {
+        return Ok(Vec::new());
+    };
+    let json_names: Vec<String> = op.body_fields.iter().map(|f| f.name.clone()).collect();
+    types::struct_fields(space, &types::type_name(schema)?, &json_names)
+}
+
+/// The method's rustdoc: what it calls, the spec's words, and an example
+/// that sets the required text fields and sends (compiled by rustdoc).
+fn entry_doc(op: &Operation, fields: &[Field], skip: &std::collections::BTreeSet<String>) -> String {
     let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
     let mut doc = format!("{summary}: `{} {}`.", op.method, op.path);
     if let Some(description) = &op.description {
         doc.push_str(&format!("\n\n{}", description.trim()));
     }
-    let example = if op.paging.is_some() {
-        ".per_page(100).items().try_collect::<Vec<_>>().await?"
+    let mut setters = String::new();
+    for spec in op.body_fields.iter().filter(|f| f.required && !skip.contains(&f.name)) {
+        if let Some(field) = fields.iter().find(|f| f.json == spec.name && f.is_string) {
+            setters.push_str(&format!("\n    .{}(\"…\")", setter_name(&field.rust)));
+        }
+    }
+    let send = if op.paging.is_some() && op.body_schema.is_some() {
+        "\n    .items()\n    .try_collect()\n    .await?;\nprintln!(\"{} items\", all.len());"
     } else {
-        ".call().await?"
+        "\n    .call()\n    .await?;"
+    };
+    let binding = if op.paging.is_some() && op.body_schema.is_some() {
+        "let all: Vec<_>"
+    } else {
+        "let response"
     };
     doc.push_str(&format!(
-        "\n\nSet the body's fields on the builder, then send: \
-         `client.{}(){example}`. The body is checked against the spec before anything is sent.",
+        "\n\nSet the body's fields on the builder (one setter per field), then send; the body \
+         is checked against the spec before anything is sent:\n\n```no_run\n\
+         # use ingo_banking::prelude::*;\n\
+         # async fn example(client: Client) -> Result<(), Error> {{\n\
+         {binding} = client\n    .{}(){setters}{send}\n\
+         # Ok(())\n# }}\n```",
         op.names.method
     ));
     doc
@@ -335,6 +362,7 @@ fn builder_item(
     index: usize,
     space: &TypeSpace,
     skip: &std::collections::BTreeSet<String>,
+    fields: &[Field],
 ) -> Result<TokenStream, String> {
     let builder = ident(&op.names.builder)?;
     let id = &op.id;
@@ -343,9 +371,7 @@ fn builder_item(
     let (body_type, body_builder, setters) = match &op.body_schema {
         Some(schema) => {
             let name = types::type_name(schema)?;
-            let json_names: Vec<String> = op.body_fields.iter().map(|f| f.name.clone()).collect();
-            let fields = types::struct_fields(space, &name, &json_names)?;
-            let setters = setters(op, &fields, skip)?;
+            let setters = setters(op, fields, skip)?;
             (
                 path(&format!("types::{name}"))?,
                 path(&format!("types::builder::{name}"))?,
