@@ -119,3 +119,4 @@ for floor in ("handwritten-ring", "handwritten-defaults"):
     f = med[floor]
     print(f"importer / {floor:22} cpu {i[0] / f[0]:.2f}x  wall {i[1] / f[1]:.2f}x")
 PY
+rm -rf "$work"/*/target  # the cold builds take ~1 GB each

@@ -7,7 +7,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use rand::Rng;
 use reqwest::header::HeaderValue;
 
 /// The longest `Retry-After` taken at its word; a larger one is implausible
@@ -102,7 +101,7 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
             .min(self.max_delay);
         let millis = u64::try_from(exp.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::rng().random_range(0..=millis))
+        Duration::from_millis(fastrand::u64(0..=millis))
     }
 
     /// What to do after a failed attempt.
