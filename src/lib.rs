@@ -67,6 +67,10 @@ mod generated {
 }
 
 pub use call::ResponseValue;
+/// The OpenAPI document this client was generated from, as YAML (with any
+/// `INGO_SPEC_OVERLAY` overlays applied): what `ingo spec` and the sandbox read.
+pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.yaml"));
+
 pub use classify::FailureClass;
 pub use client::{
     ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment,

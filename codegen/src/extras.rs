@@ -323,14 +323,22 @@ fn body_fields(op: &Operation, space: &TypeSpace) -> Result<Vec<Field>, String> 
 
 /// The method's rustdoc: what it calls, the spec's words, and an example
 /// that sets the required text fields and sends (compiled by rustdoc).
-fn entry_doc(op: &Operation, fields: &[Field], skip: &std::collections::BTreeSet<String>) -> String {
+fn entry_doc(
+    op: &Operation,
+    fields: &[Field],
+    skip: &std::collections::BTreeSet<String>,
+) -> String {
     let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
     let mut doc = format!("{summary}: `{} {}`.", op.method, op.path);
     if let Some(description) = &op.description {
         doc.push_str(&format!("\n\n{}", description.trim()));
     }
     let mut setters = String::new();
-    for spec in op.body_fields.iter().filter(|f| f.required && !skip.contains(&f.name)) {
+    for spec in op
+        .body_fields
+        .iter()
+        .filter(|f| f.required && !skip.contains(&f.name))
+    {
         if let Some(field) = fields.iter().find(|f| f.json == spec.name && f.is_string) {
             setters.push_str(&format!("\n    .{}(\"…\")", setter_name(&field.rust)));
         }

@@ -36,6 +36,8 @@ impl std::error::Error for SpecError {}
 /// The spec after loading and the pre-pass, with what the extras need to know.
 pub struct LoadedSpec {
     pub path: PathBuf,
+    /// The document as generated from: the spec with its overlays applied.
+    pub document: serde_yaml::Value,
     pub openapi: openapiv3::OpenAPI,
     /// Named string enums that responses use: generated as open enums.
     pub open_enums: Vec<prepare::OpenEnum>,
@@ -59,14 +61,50 @@ pub fn spec_path(manifest_dir: &Path, default: &str) -> PathBuf {
     path
 }
 
+/// The overlays to apply to the spec: `$INGO_SPEC_OVERLAY`, files separated
+/// by `:` (relative paths against `manifest_dir`), in order. Prints the
+/// `cargo:rerun-if-*` lines.
+pub fn spec_overlays(manifest_dir: &Path) -> Vec<PathBuf> {
+    println!("cargo:rerun-if-env-changed=INGO_SPEC_OVERLAY");
+    let overlays: Vec<PathBuf> = std::env::var("INGO_SPEC_OVERLAY")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| manifest_dir.join(p.trim()))
+        .collect();
+    for overlay in &overlays {
+        println!("cargo:rerun-if-changed={}", overlay.display());
+    }
+    overlays
+}
+
 /// Read, parse and prepare the spec.
 pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
+    load_with(path, &[])
+}
+
+/// Read the spec, apply `overlays` to it in order (a malformed overlay, or
+/// an action whose target selects nothing, is an error naming the overlay
+/// file and the action), then parse and prepare it.
+pub fn load_with(path: &Path, overlays: &[PathBuf]) -> Result<LoadedSpec, SpecError> {
     let fail = |problem: String| SpecError {
         path: path.to_path_buf(),
         problem,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let document: serde_json::Value = serde_yaml::from_str(&text)
+    let mut merged = ingo_overlay::parse(&text)
+        .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
+    for overlay in overlays {
+        let fail = |problem: String| SpecError {
+            path: overlay.clone(),
+            problem,
+        };
+        let text =
+            std::fs::read_to_string(overlay).map_err(|e| fail(format!("cannot read: {e}")))?;
+        let parsed = ingo_overlay::parse(&text).map_err(fail)?;
+        ingo_overlay::apply(&mut merged, &parsed).map_err(fail)?;
+    }
+    let document: serde_json::Value = serde_json::to_value(&merged)
         .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
     let version = document.get("openapi").and_then(serde_json::Value::as_str);
     if !version.is_some_and(|v| v.starts_with("3.0")) {
@@ -76,9 +114,9 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
         )));
     }
     keywords::check(&document).map_err(fail)?;
-    // Parsed from the text again, not from `document`: a JSON map sorts its
-    // keys, and the order of properties is the order of the CLI's columns.
-    let mut openapi: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+    // From the YAML document, not the JSON one: a JSON map sorts its keys,
+    // and the order of properties is the order of the CLI's columns.
+    let mut openapi: openapiv3::OpenAPI = serde_yaml::from_value(merged.clone())
         .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
     // Read the operations (and their request rules) before the pre-pass
     // loosens the request schemas for typify.
@@ -87,11 +125,20 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
     let credential_fields = spec::credential_fields(&openapi);
     Ok(LoadedSpec {
         credential_fields,
+        document: merged,
         path: path.to_path_buf(),
         openapi,
         open_enums: prepared.open_enums,
         decimals: prepared.decimals,
         operations,
+    })
+}
+
+/// The document the client is generated from (overlays applied), as YAML.
+pub fn document(spec: &LoadedSpec) -> Result<String, SpecError> {
+    serde_yaml::to_string(&spec.document).map_err(|e| SpecError {
+        path: spec.path.clone(),
+        problem: format!("cannot write the merged spec: {e}"),
     })
 }
 
