@@ -15,6 +15,13 @@ fn main() {
         "cargo::rustc-env=INGO_BANKING_SPEC_FILE={}",
         spec_path.display()
     );
+    // The spec itself, for `ingo_banking::SPEC`: the sandbox serves from it.
+    if let Err(e) = std::fs::copy(&spec_path, out_dir.join("spec.yaml")) {
+        ingo_codegen::exit_with(&ingo_codegen::SpecError {
+            path: spec_path.clone(),
+            problem: format!("cannot copy into OUT_DIR: {e}"),
+        });
+    }
     ingo_codegen::write_or_exit(
         ingo_codegen::generate_client(&spec),
         &out_dir,

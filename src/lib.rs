@@ -75,6 +75,10 @@ pub use paginate::{Items, ListOperation, Page, PageFuture, PageInfo, Pages};
 pub use retry::RetryPolicy;
 pub use validate::Violation;
 
+/// The OpenAPI document this client was generated from (the text of the spec
+/// file, YAML or JSON, as `build.rs` read it; `INGO_SPEC` picks another).
+pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.yaml"));
+
 /// Check a JSON request body against every rule the spec states for
 /// `operation_id` (what the client does before sending), e.g. to report a
 /// bad nested field by its path before decoding the body into its type.

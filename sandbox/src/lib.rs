@@ -57,14 +57,25 @@
 mod api;
 mod auth;
 mod authorization;
+mod builder;
 mod contacts;
 mod data;
 mod faults;
+mod generate;
 mod intents;
+mod lists;
 mod pages;
+mod pattern;
+mod pinned;
 mod ratelimit;
+mod recent;
 mod refusal;
+mod routes;
+mod schema_check;
 mod server;
+mod setup;
+mod spec;
+mod store;
 mod validate;
 
 use std::sync::Arc;
@@ -80,9 +91,13 @@ pub use auth::{
     verify_signature,
 };
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
+pub use builder::SandboxBuilder;
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+pub use pinned::{MAX_PINNED_BYTES, PinnedSource};
 pub use refusal::AuthError;
+pub use setup::SetupError;
+pub use store::MAX_STORED_WRITES;
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
 pub const DEFAULT_API_KEY: &str = "sandbox-api-key-0123456789abcdef";
@@ -127,6 +142,15 @@ pub struct SandboxConfig {
     /// `Retry-After: 1` and `{"message":"API rate limit exceeded"}`.
     /// Refused requests do not count. `None` (the default): no limit.
     pub rate_limit: Option<u32>,
+    /// The OpenAPI document to serve (YAML or JSON text); `None`:
+    /// [`ingo_banking::SPEC`], the one the client was generated from.
+    pub spec: Option<String>,
+    /// How many items each list operation without built-in or pinned data
+    /// serves (generated on the fly from the item schema; at most `u32::MAX`).
+    pub items_per_operation: u64,
+    /// Pinned items by operationId: served (paged, filtered) instead of
+    /// generated ones, each checked against the item schema at start.
+    pub data: Vec<(String, PinnedSource)>,
 }
 
 impl Default for SandboxConfig {
@@ -145,6 +169,9 @@ impl Default for SandboxConfig {
             hmac_secret: None,
             request_id_header: Some(DEFAULT_REQUEST_ID_HEADER.to_owned()),
             rate_limit: None,
+            spec: None,
+            items_per_operation: 250,
+            data: Vec::new(),
         }
     }
 }
@@ -167,10 +194,16 @@ impl Sandbox {
         Sandbox::start_with(SandboxConfig::default())
     }
 
+    /// A builder: a spec, pinned data and any [`SandboxConfig`] field.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
     /// Starts a sandbox; returns once it is listening.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if
-    /// [`SandboxConfig::request_id_header`] is not a valid header name.
+    /// [`SandboxConfig::request_id_header`] is not a valid header name, or
+    /// if the spec or pinned data cannot be served (a [`SetupError`] inside).
     pub fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let request_id_header = config.request_id_header.filter(|h| !h.is_empty());
         if let Some(name) = &request_id_header
@@ -193,14 +226,22 @@ impl Sandbox {
                 .hmac_secret
                 .unwrap_or_else(|| DEFAULT_HMAC_SECRET.to_owned()),
         };
+        let data = data::Dataset::new(
+            config.seed,
+            config.users,
+            config.businesses_per_user,
+            config.contacts_per_business,
+            config.payment_intents,
+        );
+        let service = routes::Service::new(routes::ServiceConfig {
+            spec: config.spec.as_deref().unwrap_or(ingo_banking::SPEC),
+            seed: config.seed,
+            items_per_operation: config.items_per_operation,
+            pinned: &config.data,
+            data: &data,
+        })?;
         let state = Arc::new(api::State {
-            data: data::Dataset::new(
-                config.seed,
-                config.users,
-                config.businesses_per_user,
-                config.contacts_per_business,
-                config.payment_intents,
-            ),
+            data,
             index: intents::IntentIndex::default(),
             credentials,
             faults: Faults::new(config.faults),
@@ -208,6 +249,7 @@ impl Sandbox {
             request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
             limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
             log: Default::default(),
+            service,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
