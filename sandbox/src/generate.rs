@@ -171,7 +171,8 @@ impl Generator<'_> {
             let candidate = match ty {
                 "integer" => integer(rules, k),
                 "number" => number(rules, k),
-                _ => string(rules, k),
+                // Every other try stretches unbounded repetitions to the minLength.
+                _ => string(rules, k, attempt % 2 == 0),
             };
             match candidate.map(|v| (check(self.spec, schema, &v, path), v)) {
                 Some((Ok(()), v)) => return Ok(v),
@@ -500,7 +501,7 @@ fn bounds(rules: &Map<String, Value>) -> (Option<f64>, bool, Option<f64>, bool) 
 }
 
 /// A string for the schema's format or pattern, or words fitted to its lengths.
-fn string(rules: &Map<String, Value>, key: u64) -> Option<Value> {
+fn string(rules: &Map<String, Value>, key: u64, stretch: bool) -> Option<Value> {
     let h = mix(key);
     let secs = ANCHOR_SECS - (h % YEAR_SECS.unsigned_abs()) as i64;
     let text = match rules.get("format").and_then(Value::as_str) {
@@ -520,7 +521,15 @@ fn string(rules: &Map<String, Value>, key: u64) -> Option<Value> {
             format!("{}.{:02}", cents / 100, cents % 100)
         }
         _ => match rules.get("pattern").and_then(Value::as_str) {
-            Some(p) => pattern::sample(p, key)?,
+            Some(p) => {
+                let min = rules.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+                let stretch = if stretch {
+                    u32::try_from(min.min(MAX_STRING_CHARS)).unwrap_or(0)
+                } else {
+                    0
+                };
+                pattern::sample(p, key, stretch)?
+            }
             None => words(rules, h),
         },
     };

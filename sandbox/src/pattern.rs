@@ -13,61 +13,70 @@ const MAX_LEN: usize = 4096;
 /// How far past its minimum a repetition may go.
 const EXTRA_REPEATS: u32 = 3;
 
-/// A string matching `pattern`, chosen by `key`.
-pub(crate) fn sample(pattern: &str, key: u64) -> Option<String> {
+/// A string matching `pattern`, chosen by `key`; unbounded repetitions
+/// (`+`, `*`, `{n,}`) repeat at least `stretch` times (to reach a `minLength`).
+pub(crate) fn sample(pattern: &str, key: u64, stretch: u32) -> Option<String> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
         .ok()?;
     let mut out = String::new();
-    let mut state = key;
-    walk(&hir, &mut state, &mut out, 0)?;
+    let mut walker = Walker {
+        state: key,
+        stretch: stretch.min(MAX_LEN as u32),
+    };
+    walker.walk(&hir, &mut out, 0)?;
     Some(out)
 }
 
-fn next(state: &mut u64) -> u64 {
-    *state = mix(*state);
-    *state
+struct Walker {
+    state: u64,
+    stretch: u32,
 }
 
-fn walk(hir: &Hir, state: &mut u64, out: &mut String, depth: usize) -> Option<()> {
-    if depth > 64 || out.len() > MAX_LEN {
-        return None;
+impl Walker {
+    fn next(&mut self) -> u64 {
+        self.state = mix(self.state);
+        self.state
     }
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(literal) => out.push_str(std::str::from_utf8(&literal.0).ok()?),
-        HirKind::Class(class) => out.push(pick(class, next(state))?),
-        HirKind::Repetition(rep) => {
-            let spread = rep
-                .max
-                .unwrap_or(u32::MAX)
-                .saturating_sub(rep.min)
-                .min(EXTRA_REPEATS);
-            let count = rep
-                .min
-                .saturating_add((next(state) % u64::from(spread + 1)) as u32);
-            for _ in 0..count {
-                walk(&rep.sub, state, out, depth + 1)?;
+
+    fn walk(&mut self, hir: &Hir, out: &mut String, depth: usize) -> Option<()> {
+        if depth > 64 || out.len() > MAX_LEN {
+            return None;
+        }
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => out.push_str(std::str::from_utf8(&literal.0).ok()?),
+            HirKind::Class(class) => out.push(pick(class, self.next())?),
+            HirKind::Repetition(rep) => {
+                let least = match rep.max {
+                    None => rep.min.max(self.stretch),
+                    Some(_) => rep.min,
+                };
+                let spread = rep
+                    .max
+                    .unwrap_or(u32::MAX)
+                    .saturating_sub(least)
+                    .min(EXTRA_REPEATS);
+                let count = least.saturating_add((self.next() % u64::from(spread + 1)) as u32);
+                for _ in 0..count {
+                    self.walk(&rep.sub, out, depth + 1)?;
+                }
+            }
+            HirKind::Capture(capture) => self.walk(&capture.sub, out, depth + 1)?,
+            HirKind::Concat(parts) => {
+                for part in parts {
+                    self.walk(part, out, depth + 1)?;
+                }
+            }
+            HirKind::Alternation(branches) => {
+                let n = branches.len().max(1) as u64;
+                let branch = branches.get((self.next() % n) as usize)?;
+                self.walk(branch, out, depth + 1)?;
             }
         }
-        HirKind::Capture(capture) => walk(&capture.sub, state, out, depth + 1)?,
-        HirKind::Concat(parts) => {
-            for part in parts {
-                walk(part, state, out, depth + 1)?;
-            }
-        }
-        HirKind::Alternation(branches) => {
-            let n = branches.len().max(1) as u64;
-            walk(
-                branches.get((next(state) % n) as usize)?,
-                state,
-                out,
-                depth + 1,
-            )?;
-        }
+        Some(())
     }
-    Some(())
 }
 
 /// A character of `class`, printable ASCII when the class has any.
@@ -118,10 +127,11 @@ mod tests {
         ] {
             let re = regress::Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
             for key in 0..50 {
-                let s = sample(pattern, key).unwrap_or_default();
+                let s = sample(pattern, key, 0).unwrap_or_default();
                 assert!(re.find(&s).is_some(), "{pattern}: {s:?}");
             }
         }
-        assert_eq!(sample("(?=x)x", 1), None);
+        assert!(sample(r"^\d+$", 3, 12).is_some_and(|s| s.len() >= 12));
+        assert_eq!(sample("(?=x)x", 1, 0), None);
     }
 }
