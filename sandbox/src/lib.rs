@@ -12,14 +12,35 @@
 //! * An optional rate limit ([`SandboxConfig::rate_limit`]) answers like
 //!   Kong's `rate-limiting`: `429`, `Retry-After: 1`,
 //!   `{"message":"API rate limit exceeded"}`.
-//! * The two list operations validate their bodies (400s name the field) and
-//!   serve deterministic data computed from the seed on the fly, so a million
-//!   payment intents cost no memory. Contacts are served for **any**
-//!   (user_id, business_id) a caller picks, derived from the seed and both
-//!   ids; the reserved [`NOT_FOUND_BUSINESS_ID`] and [`NOT_FOUND_USER_ID`]
-//!   answer 404 and [`EMPTY_BUSINESS_ID`] has no contacts (each also as a
-//!   prefix). Payment intents belong to the program; no other data is
-//!   addressed by id.
+//! * **Every operation of the spec is served**, with no per-operation code:
+//!   the spec the client was generated from ([`ingo_banking::SPEC`]) or one
+//!   given at start ([`SandboxConfig::spec`], [`SandboxBuilder::spec_file`],
+//!   `ingo-sandbox --spec FILE`), routed by method and path under `/api/v4`
+//!   (unknown paths 404, other methods 405). Every request is checked against
+//!   the spec's rules (types, int32/int64 limits, `null` unless `nullable`,
+//!   bounds, `multipleOf`, lengths, ECMA-262 patterns, formats, enums, items,
+//!   required and unknown fields, `allOf`/`oneOf`/`anyOf`/`not`) and refused
+//!   with 400 `{"status":"error","message":"<field path>: <reason>"}`. Then:
+//!   * a **list** (`page`/`per_page` in, `data.items` + `data.pagination` out)
+//!     serves [`SandboxConfig::items_per_operation`] items generated from the
+//!     item schema on the fly (unique ids, newest first), or pinned ones
+//!     ([`SandboxConfig::data`], `--data OPERATION_ID=FILE`), paged; a body
+//!     field named like an item field filters by equality, `search` by text,
+//!     `start_date`/`end_date` by the item's date-time field, and any other
+//!     field (`user_id`…) picks another data set;
+//!   * a **write** (a body with `idempotent_key`) creates an object: the same
+//!     key returns the first answer byte for byte, and every list whose item
+//!     schema is the object's lists it first (at most [`MAX_STORED_WRITES`]);
+//!   * anything else is a **read**: one object generated from the request.
+//!
+//!   Every 200 is checked against the operation's response schema before it
+//!   is sent, so the sandbox never answers outside the spec.
+//! * The two seed operations keep their built-in data, computed from the
+//!   seed on the fly, so a million payment intents cost no memory. Contacts
+//!   are served for **any** (user_id, business_id) a caller picks, derived
+//!   from the seed and both ids; the reserved [`NOT_FOUND_BUSINESS_ID`] and
+//!   [`NOT_FOUND_USER_ID`] answer 404 and [`EMPTY_BUSINESS_ID`] has no
+//!   contacts (each also as a prefix). Payment intents belong to the program.
 //! * [`Faults`] make it misbehave on purpose: status codes with any
 //!   `Retry-After`, Kong-shaped errors, empty and plain-text bodies, HTML
 //!   error pages, delays, slow bodies, connection resets mid-body, truncated
@@ -51,6 +72,16 @@
 //! assert_eq!(ingo_sandbox::NOT_FOUND_BUSINESS_ID, "buss-not-found");
 //! assert!(sandbox.requests().is_empty());
 //! drop(sandbox); // stops the server and joins its thread
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! A spec of one's own, with pinned items for one of its lists:
+//!
+//! ```no_run
+//! let sandbox = ingo_sandbox::Sandbox::builder()
+//!     .spec_file("my-spec.yaml")
+//!     .data("list_users", "users.ndjson")
+//!     .start()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
