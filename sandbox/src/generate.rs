@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::data::{hash, hash_str, mix, uuid_like};
 use crate::pattern;
-use crate::schema_check::{check, discriminator_tags};
+use crate::schema_check::{check, child, discriminator_tags};
 use crate::spec::Spec;
 
 /// Past this depth only required fields and minimal arrays are generated.
@@ -83,15 +83,7 @@ fn fail<T>(path: &str, reason: impl Into<String>) -> Result<T, Unsatisfiable> {
     })
 }
 
-fn child(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
-    }
-}
-
-fn pick<'a, T>(list: &'a [T], h: u64) -> Option<&'a T> {
+fn pick<T>(list: &[T], h: u64) -> Option<&T> {
     list.get((h % list.len().max(1) as u64) as usize)
 }
 
@@ -120,7 +112,7 @@ impl Generator<'_> {
             return Ok(Value::String(WORDS[0].to_owned()));
         };
         if rules.get("nullable").and_then(Value::as_bool) == Some(true)
-            && mix(key ^ 0x4E55) % 5 == 0
+            && mix(key ^ 0x4E55).is_multiple_of(5)
         {
             return Ok(Value::Null);
         }
@@ -284,8 +276,8 @@ impl Generator<'_> {
         let mut optional = Vec::new();
         for (name, property) in properties.into_iter().flatten() {
             let is_required = required.contains(&name.as_str());
-            let wanted =
-                is_required || (depth < SHALLOW_DEPTH && mix(key ^ hash_str(name)) % 4 != 0);
+            let wanted = is_required
+                || (depth < SHALLOW_DEPTH && !mix(key ^ hash_str(name)).is_multiple_of(4));
             if wanted {
                 let value = self.value(
                     property,
@@ -301,7 +293,7 @@ impl Generator<'_> {
         let extra = rules.get("additionalProperties").filter(|a| a.is_object());
         if let Some(extra) = extra
             && depth < SHALLOW_DEPTH
-            && key % 2 == 0
+            && key.is_multiple_of(2)
         {
             let name = pick(&WORDS, key >> 8).copied().unwrap_or("alpha");
             map.insert(

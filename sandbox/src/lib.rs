@@ -127,6 +127,7 @@ pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
 pub use pinned::{MAX_PINNED_BYTES, PinnedSource};
 pub use refusal::AuthError;
+pub use routes::MAX_ITEMS_PER_OPERATION;
 pub use setup::SetupError;
 pub use store::MAX_STORED_WRITES;
 
@@ -177,7 +178,8 @@ pub struct SandboxConfig {
     /// [`ingo_banking::SPEC`], the one the client was generated from.
     pub spec: Option<String>,
     /// How many items each list operation without built-in or pinned data
-    /// serves (generated on the fly from the item schema; at most `u32::MAX`).
+    /// serves (generated on the fly from the item schema; at most
+    /// [`MAX_ITEMS_PER_OPERATION`], since a filter scans them all).
     pub items_per_operation: u64,
     /// Pinned items by operationId: served (paged, filtered) instead of
     /// generated ones, each checked against the item schema at start.

@@ -28,11 +28,16 @@ use crate::store::{Store, with_request_fields};
 use crate::validate::{self, Paging};
 use crate::{contacts, intents};
 
+/// A path's template parameters: (name, value).
+type PathParams = Vec<(String, String)>;
+
 /// The path stem of the base URL.
 pub(crate) const STEM: &str = "/api/v4";
 const JSON: &str = "application/json";
 const TAG_WRITE: u64 = 40;
 const TAG_READ: u64 = 41;
+/// The most generated items one list serves (a filter scans them all).
+pub const MAX_ITEMS_PER_OPERATION: u64 = 1_000_000;
 /// How many built-in items are checked against the spec at start.
 const BUILTIN_SAMPLE: u32 = 16;
 
@@ -111,7 +116,7 @@ impl Service {
                     let info = ListInfo::new(&spec, op.body.as_ref(), item);
                     let source =
                         builtin(&spec, op, &info, config.data).unwrap_or(Source::Generated {
-                            count: config.items_per_operation.min(u64::from(u32::MAX)),
+                            count: config.items_per_operation.min(MAX_ITEMS_PER_OPERATION),
                         });
                     Some((info, source))
                 }
@@ -179,7 +184,7 @@ impl Service {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let (i, path_params) = match self.route(method, path) {
             Ok(found) => found,
-            Err(reply) => return reply,
+            Err(reply) => return *reply,
         };
         let op = &self.ops[i];
         let answer = self
@@ -194,8 +199,8 @@ impl Service {
     }
 
     /// The operation for `method` and `path`, and its path parameters; else the 404 or 405.
-    fn route(&self, method: &str, path: &str) -> Result<(usize, Vec<(String, String)>), Reply> {
-        let not_found = || Reply::envelope(404, &format!("no such operation: {path}"));
+    fn route(&self, method: &str, path: &str) -> Result<(usize, PathParams), Box<Reply>> {
+        let not_found = || Box::new(Reply::envelope(404, &format!("no such operation: {path}")));
         let rest = path
             .strip_prefix(STEM)
             .filter(|r| r.is_empty() || r.starts_with('/'))
@@ -224,7 +229,7 @@ impl Service {
             let mut reply =
                 Reply::envelope(405, &format!("method {method} not allowed; use {allowed}"));
             reply.extra_headers.push(("Allow", allowed));
-            return Err(reply);
+            return Err(Box::new(reply));
         };
         let params = self.ops[i]
             .segments
@@ -617,43 +622,44 @@ mod tests {
             other => format!("{other:?}"),
         };
         let intents = "list_payment_intents";
-        assert_eq!(
-            message(intents, r#"{"per_page":0}"#),
-            "per_page: must be between 1 and 500 (got 0)"
-        );
-        assert_eq!(
-            message(intents, r#"{"per_page":501}"#),
-            "per_page: must be between 1 and 500 (got 501)"
-        );
-        assert_eq!(
-            message(intents, r#"{"page":-2}"#),
-            "page: must be at least 1 (got -2)"
-        );
-        assert_eq!(
-            message(intents, r#"{"page":1.5}"#),
-            "page: must be an integer"
-        );
-        assert_eq!(message(intents, "[]"), "body: must be a JSON object");
-        assert!(
-            message(intents, r#"{"pi_action":"later"}"#).starts_with("pi_action: must be one of")
-        );
-        assert!(message(intents, r#"{"end_date":"2026-13-01"}"#).starts_with("end_date: must be"));
-        assert_eq!(
-            message("list_contacts", r#"{"business_id":"b"}"#),
-            "user_id: is required"
-        );
-        assert_eq!(
-            message("list_contacts", r#"{"user_id":"u","business_id":""}"#),
-            "business_id: must not be empty"
-        );
-        assert_eq!(
-            message(intents, r#"{"api_key":{}}"#),
-            "api_key: must be a string"
-        );
-        assert_eq!(
-            message(intents, r#"{"search":null}"#),
-            "search: must not be null"
-        );
+        let contacts = "list_contacts";
+        let cases = [
+            (
+                intents,
+                r#"{"per_page":0}"#,
+                "per_page: must be between 1 and 500 (got 0)",
+            ),
+            (
+                intents,
+                r#"{"per_page":501}"#,
+                "per_page: must be between 1 and 500 (got 501)",
+            ),
+            (
+                intents,
+                r#"{"page":-2}"#,
+                "page: must be at least 1 (got -2)",
+            ),
+            (intents, r#"{"page":1.5}"#, "page: must be an integer"),
+            (intents, "[]", "body: must be a JSON object"),
+            (
+                intents,
+                r#"{"pi_action":"later"}"#,
+                "pi_action: must be one of",
+            ),
+            (intents, r#"{"end_date":"2026-13-01"}"#, "end_date: must be"),
+            (contacts, r#"{"business_id":"b"}"#, "user_id: is required"),
+            (
+                contacts,
+                r#"{"user_id":"u","business_id":""}"#,
+                "business_id: must not be empty",
+            ),
+            (intents, r#"{"api_key":{}}"#, "api_key: must be a string"),
+            (intents, r#"{"search":null}"#, "search: must not be null"),
+        ];
+        for (id, body, expected) in cases {
+            let got = message(id, body);
+            assert!(got.starts_with(expected), "{body}: {got}");
+        }
     }
 
     #[test]

@@ -39,7 +39,8 @@ fn fail<T>(path: &str, reason: impl Into<String>) -> Result<T, Violation> {
     })
 }
 
-fn child(path: &str, name: &str) -> String {
+/// The path of field `name` of the value at `path`.
+pub(crate) fn child(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_owned()
     } else {
