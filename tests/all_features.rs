@@ -66,11 +66,11 @@ async fn a_create_using_every_feature_is_keyed_and_signed() {
     assert!(record.path.ends_with("/bank-account/create"), "{record:?}");
     assert!(record.signature_verified, "{record:?}");
     assert_eq!(record.auth_failure, None, "the api key was accepted");
-    // The sandbox serves only its two seed operations; it answers 404 after authenticating.
-    assert!(
-        matches!(result, Err(Error::Api { status: 404, .. })),
-        "{result:?}"
-    );
+    // The sandbox serves the write: the account it created, with the fields sent.
+    let created = result.expect("the sandbox creates the account");
+    let account = &created["data"]["items"][0];
+    assert_eq!(account["routing_number"], "021000021");
+    assert_eq!(account["holder"]["role"], "owner");
 }
 
 #[tokio::test]

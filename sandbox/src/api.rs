@@ -10,9 +10,8 @@ use crate::auth::{self, SandboxCredentials};
 use crate::data::{Dataset, mix};
 use crate::faults::{FaultKind, Faults};
 use crate::intents::IntentIndex;
-use crate::pages::{self, Failure};
 use crate::ratelimit::RateLimiter;
-use crate::validate::Invalid;
+use crate::routes::Service;
 
 /// The path of the contacts operation.
 pub const CONTACTS_PATH: &str = "/api/v4/business/customers/get-all";
@@ -220,6 +219,8 @@ pub(crate) struct State {
     pub request_ids: RequestIds,
     pub limiter: Option<RateLimiter>,
     pub log: Mutex<Log>,
+    /// Every operation of the spec, served.
+    pub service: Service,
 }
 
 impl State {
@@ -320,7 +321,7 @@ fn answer(state: &State, request: &Request, record: &mut RequestRecord) -> Reply
     let path = target.split('?').next().unwrap_or_default();
     let faults = state.faults.select(path);
     record.faults = faults.clone();
-    let mut reply = respond(state, method, path, body, &faults);
+    let mut reply = respond(state, method, target, body, &faults);
     for fault in &faults {
         match fault {
             FaultKind::Delay(d) => reply.delay = reply.delay.saturating_add(*d),
@@ -351,7 +352,7 @@ fn rate_limited(limit: u32) -> Reply {
 }
 
 /// The response for an authenticated request: a fault's, or the operation's.
-fn respond(state: &State, method: &str, path: &str, body: &[u8], faults: &[FaultKind]) -> Reply {
+fn respond(state: &State, method: &str, target: &str, body: &[u8], faults: &[FaultKind]) -> Reply {
     for fault in faults {
         match fault {
             FaultKind::Status { code, retry_after } => {
@@ -385,26 +386,10 @@ fn respond(state: &State, method: &str, path: &str, body: &[u8], faults: &[Fault
             _ => {}
         }
     }
-    let known = [CONTACTS_PATH, PAYMENT_INTENTS_PATH].contains(&path);
-    if !known {
-        return Reply::envelope(404, &format!("no such operation: {path}"));
-    }
-    if method != "POST" {
-        let mut reply = Reply::envelope(405, &format!("method {method} not allowed; use POST"));
-        reply.extra_headers.push(("Allow", "POST".to_owned()));
-        return reply;
-    }
-    let page = if path == CONTACTS_PATH {
-        pages::contacts(&state.data, body, faults)
-    } else {
-        pages::intents(&state.data, &state.index, body, faults)
-    };
-    match page {
-        Ok(bytes) => Reply::new(200, Some(JSON), bytes),
-        Err(Failure::Invalid(Invalid(message))) => Reply::envelope(400, &message),
-        Err(Failure::NotFound(message)) => Reply::envelope(404, &message),
-        Err(Failure::Internal) => Reply::envelope(500, "internal server error"),
-    }
+    let builtin = (&state.data, &state.index);
+    state
+        .service
+        .respond(builtin, method, target, body, faults, state.now())
 }
 
 /// The reason phrase of a status code.
@@ -427,6 +412,7 @@ pub(crate) fn reason(code: u16) -> &'static str {
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
+        507 => "Insufficient Storage",
         _ => "Status",
     }
 }

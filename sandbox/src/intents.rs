@@ -5,14 +5,15 @@
 //! The enum fields are the digits of `i` in a mixed radix (6·2·5·3·6), so
 //! every combination of values occurs once in every 1,080 consecutive items.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::data::{Dataset, hash, mix, prefixed_uuid, uuid_like};
+use crate::generate::{format_millis, timeline_secs};
+use crate::recent::Recent;
 
 pub(crate) const STATUSES: [&str; 6] = [
     "pending",
@@ -33,12 +34,6 @@ pub(crate) const ACTIONS: [&str; 5] = [
 pub(crate) const ENTITY_TYPES: [&str; 3] = ["user", "business", "program"];
 pub(crate) const CATEGORIES: [&str; 6] = ["card", "ach", "wire", "rtp", "check", "internal"];
 const CHANNELS: [&str; 4] = ["web", "mobile", "api", "batch"];
-
-/// 2026-04-16T12:34:56Z, the posting date of item 0 (before jitter).
-const ANCHOR_SECS: i64 = 1_776_342_896;
-const YEAR_SECS: i64 = 365 * 86_400;
-/// How many filter results are kept, most recent first.
-const CACHE_ENTRIES: usize = 4;
 
 /// One payment intent, serialised as the spec's `PaymentIntent`.
 #[derive(Clone, Debug, Serialize)]
@@ -78,22 +73,11 @@ fn category_of(i: u32) -> &'static str {
     cycle(&CATEGORIES, i / 180)
 }
 
-fn step_secs(data: &Dataset) -> i64 {
-    (YEAR_SECS / i64::from(data.payment_intents.max(1))).max(1)
-}
-
 /// Posting date of item `i` in Unix seconds; strictly decreasing in `i`
-/// because item `i` lies in `(ANCHOR - (i+1)·step, ANCHOR - i·step]`.
+/// (the shared timeline of generated items, over a year before 2026-04-16).
 pub(crate) fn posting_secs(data: &Dataset, i: u32) -> i64 {
-    let step = step_secs(data);
-    let jitter = (hash(data.seed, &[20, u64::from(i)]) % step.unsigned_abs()) as i64;
-    ANCHOR_SECS - i64::from(i) * step - jitter
-}
-
-fn format_millis(secs: i64) -> String {
-    DateTime::<Utc>::from_timestamp(secs, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default()
+    let jitter = hash(data.seed, &[20, u64::from(i)]);
+    timeline_secs(jitter, u64::from(i), u64::from(data.payment_intents))
 }
 
 /// Item `i`.
@@ -254,11 +238,10 @@ fn date_range(data: &Dataset, filter: &IntentFilter) -> Range<u32> {
     start..end.max(start)
 }
 
-/// Filter results, with the most recent few kept so that walking every page
-/// of a large filtered set is linear rather than quadratic.
+/// Filter results, with the most recent few kept.
 #[derive(Debug, Default)]
 pub(crate) struct IntentIndex {
-    cache: Mutex<VecDeque<(IntentFilter, Arc<Vec<u32>>)>>,
+    recent: Recent<IntentFilter>,
 }
 
 impl IntentIndex {
@@ -267,23 +250,15 @@ impl IntentIndex {
         if filter.only_dates() {
             return Selection::Range(range);
         }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(pos) = cache.iter().position(|(f, _)| f == filter)
-            && let Some(entry) = cache.remove(pos)
-        {
-            let list = Arc::clone(&entry.1);
-            cache.push_front(entry);
+        if let Some(list) = self.recent.get(filter) {
             return Selection::List(list);
         }
-        drop(cache);
         let list: Vec<u32> = range
             .filter(|i| filter.matches_cheaply(*i))
             .filter(|i| filter.search.is_none() || filter.matches_search(&undated(data, *i)))
             .collect();
         let list = Arc::new(list);
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.push_front((filter.clone(), Arc::clone(&list)));
-        cache.truncate(CACHE_ENTRIES);
+        self.recent.put(filter.clone(), Arc::clone(&list));
         Selection::List(list)
     }
 }
@@ -317,7 +292,7 @@ mod tests {
             assert_eq!(searched, searched.to_lowercase());
         }
         let span = posting_secs(&data, 0) - posting_secs(&data, data.payment_intents - 1);
-        assert!(span > 360 * 86_400 && span <= YEAR_SECS);
+        assert!(span > 360 * 86_400 && span <= crate::generate::YEAR_SECS);
     }
 
     #[test]

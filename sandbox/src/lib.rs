@@ -12,14 +12,35 @@
 //! * An optional rate limit ([`SandboxConfig::rate_limit`]) answers like
 //!   Kong's `rate-limiting`: `429`, `Retry-After: 1`,
 //!   `{"message":"API rate limit exceeded"}`.
-//! * The two list operations validate their bodies (400s name the field) and
-//!   serve deterministic data computed from the seed on the fly, so a million
-//!   payment intents cost no memory. Contacts are served for **any**
-//!   (user_id, business_id) a caller picks, derived from the seed and both
-//!   ids; the reserved [`NOT_FOUND_BUSINESS_ID`] and [`NOT_FOUND_USER_ID`]
-//!   answer 404 and [`EMPTY_BUSINESS_ID`] has no contacts (each also as a
-//!   prefix). Payment intents belong to the program; no other data is
-//!   addressed by id.
+//! * **Every operation of the spec is served**, with no per-operation code:
+//!   the spec the client was generated from ([`ingo_banking::SPEC`]) or one
+//!   given at start ([`SandboxConfig::spec`], [`SandboxBuilder::spec_file`],
+//!   `ingo-sandbox --spec FILE`), routed by method and path under `/api/v4`
+//!   (unknown paths 404, other methods 405). Every request is checked against
+//!   the spec's rules (types, int32/int64 limits, `null` unless `nullable`,
+//!   bounds, `multipleOf`, lengths, ECMA-262 patterns, formats, enums, items,
+//!   required and unknown fields, `allOf`/`oneOf`/`anyOf`/`not`) and refused
+//!   with 400 `{"status":"error","message":"<field path>: <reason>"}`. Then:
+//!   * a **list** (`page`/`per_page` in, `data.items` + `data.pagination` out)
+//!     serves [`SandboxConfig::items_per_operation`] items generated from the
+//!     item schema on the fly (unique ids, newest first), or pinned ones
+//!     ([`SandboxConfig::data`], `--data OPERATION_ID=FILE`), paged; a body
+//!     field named like an item field filters by equality, `search` by text,
+//!     `start_date`/`end_date` by the item's date-time field, and any other
+//!     field (`user_id`…) picks another data set;
+//!   * a **write** (a body with `idempotent_key`) creates an object: the same
+//!     key returns the first answer byte for byte, and every list whose item
+//!     schema is the object's lists it first (at most [`MAX_STORED_WRITES`]);
+//!   * anything else is a **read**: one object generated from the request.
+//!
+//!   Every 200 is checked against the operation's response schema before it
+//!   is sent, so the sandbox never answers outside the spec.
+//! * The two seed operations keep their built-in data, computed from the
+//!   seed on the fly, so a million payment intents cost no memory. Contacts
+//!   are served for **any** (user_id, business_id) a caller picks, derived
+//!   from the seed and both ids; the reserved [`NOT_FOUND_BUSINESS_ID`] and
+//!   [`NOT_FOUND_USER_ID`] answer 404 and [`EMPTY_BUSINESS_ID`] has no
+//!   contacts (each also as a prefix). Payment intents belong to the program.
 //! * [`Faults`] make it misbehave on purpose: status codes with any
 //!   `Retry-After`, Kong-shaped errors, empty and plain-text bodies, HTML
 //!   error pages, delays, slow bodies, connection resets mid-body, truncated
@@ -53,18 +74,39 @@
 //! drop(sandbox); // stops the server and joins its thread
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! A spec of one's own, with pinned items for one of its lists:
+//!
+//! ```no_run
+//! let sandbox = ingo_sandbox::Sandbox::builder()
+//!     .spec_file("my-spec.yaml")
+//!     .data("list_users", "users.ndjson")
+//!     .start()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod api;
 mod auth;
 mod authorization;
+mod builder;
 mod contacts;
 mod data;
 mod faults;
+mod generate;
 mod intents;
+mod lists;
 mod pages;
+mod pattern;
+mod pinned;
 mod ratelimit;
+mod recent;
 mod refusal;
+mod routes;
+mod schema_check;
 mod server;
+mod setup;
+mod spec;
+mod store;
 mod validate;
 
 use std::sync::Arc;
@@ -80,9 +122,14 @@ pub use auth::{
     verify_signature,
 };
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
+pub use builder::SandboxBuilder;
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+pub use pinned::{MAX_PINNED_BYTES, PinnedSource};
 pub use refusal::AuthError;
+pub use routes::MAX_ITEMS_PER_OPERATION;
+pub use setup::SetupError;
+pub use store::MAX_STORED_WRITES;
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
 pub const DEFAULT_API_KEY: &str = "sandbox-api-key-0123456789abcdef";
@@ -127,6 +174,16 @@ pub struct SandboxConfig {
     /// `Retry-After: 1` and `{"message":"API rate limit exceeded"}`.
     /// Refused requests do not count. `None` (the default): no limit.
     pub rate_limit: Option<u32>,
+    /// The OpenAPI document to serve (YAML or JSON text); `None`:
+    /// [`ingo_banking::SPEC`], the one the client was generated from.
+    pub spec: Option<String>,
+    /// How many items each list operation without built-in or pinned data
+    /// serves (generated on the fly from the item schema; at most
+    /// [`MAX_ITEMS_PER_OPERATION`], since a filter scans them all).
+    pub items_per_operation: u64,
+    /// Pinned items by operationId: served (paged, filtered) instead of
+    /// generated ones, each checked against the item schema at start.
+    pub data: Vec<(String, PinnedSource)>,
 }
 
 impl Default for SandboxConfig {
@@ -145,6 +202,9 @@ impl Default for SandboxConfig {
             hmac_secret: None,
             request_id_header: Some(DEFAULT_REQUEST_ID_HEADER.to_owned()),
             rate_limit: None,
+            spec: None,
+            items_per_operation: 250,
+            data: Vec::new(),
         }
     }
 }
@@ -167,10 +227,16 @@ impl Sandbox {
         Sandbox::start_with(SandboxConfig::default())
     }
 
+    /// A builder: a spec, pinned data and any [`SandboxConfig`] field.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
     /// Starts a sandbox; returns once it is listening.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if
-    /// [`SandboxConfig::request_id_header`] is not a valid header name.
+    /// [`SandboxConfig::request_id_header`] is not a valid header name, or
+    /// if the spec or pinned data cannot be served (a [`SetupError`] inside).
     pub fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let request_id_header = config.request_id_header.filter(|h| !h.is_empty());
         if let Some(name) = &request_id_header
@@ -193,14 +259,22 @@ impl Sandbox {
                 .hmac_secret
                 .unwrap_or_else(|| DEFAULT_HMAC_SECRET.to_owned()),
         };
+        let data = data::Dataset::new(
+            config.seed,
+            config.users,
+            config.businesses_per_user,
+            config.contacts_per_business,
+            config.payment_intents,
+        );
+        let service = routes::Service::new(routes::ServiceConfig {
+            spec: config.spec.as_deref().unwrap_or(ingo_banking::SPEC),
+            seed: config.seed,
+            items_per_operation: config.items_per_operation,
+            pinned: &config.data,
+            data: &data,
+        })?;
         let state = Arc::new(api::State {
-            data: data::Dataset::new(
-                config.seed,
-                config.users,
-                config.businesses_per_user,
-                config.contacts_per_business,
-                config.payment_intents,
-            ),
+            data,
             index: intents::IntentIndex::default(),
             credentials,
             faults: Faults::new(config.faults),
@@ -208,6 +282,7 @@ impl Sandbox {
             request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
             limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
             log: Default::default(),
+            service,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

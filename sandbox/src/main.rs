@@ -4,20 +4,23 @@
 //! Ctrl-C or SIGTERM.
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use ingo_sandbox::{
     DEFAULT_REQUEST_ID_HEADER, EMPTY_BUSINESS_ID, FaultKind, FaultRule, FaultScope,
-    NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, Sandbox, SandboxConfig,
+    NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, PinnedSource, Sandbox, SandboxConfig,
 };
 
 /// A local stand-in for Ingo Payments' Banking Platform API v4: verifies
-/// HMAC-SHA512 request signatures like the gateway, serves deterministic
-/// contacts and payment intents, and injects faults on demand.
+/// HMAC-SHA512 request signatures like the gateway, serves every operation
+/// of the OpenAPI spec (validating requests, generating deterministic data),
+/// and injects faults on demand.
 ///
 /// Contacts are served for any user_id / business_id a request names (e.g.
 /// user-demo / buss-demo); reserved ids give the error paths (see --help).
+/// Any other operation of the spec is served from its schemas (--spec, --data).
 ///
 /// Once listening it prints one line to stdout that a shell can `eval`
 /// (or `export $(cat sandbox.env)`), and a hint about ids to stderr:
@@ -80,9 +83,48 @@ struct Args {
     /// 429 with Retry-After: 1 and {"message":"API rate limit exceeded"} (default: off)
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Serve this OpenAPI document (YAML or JSON) instead of the one the client was built from
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Pin the items of a list operation to a JSON array or NDJSON file (repeatable)
+    #[arg(long = "data", value_name = "OPERATION_ID=FILE", value_parser = parse_data)]
+    data: Vec<(String, PathBuf)>,
+    /// Items served by each list operation with generated data (computed on the fly)
+    #[arg(long, value_name = "N", default_value_t = 250)]
+    items_per_operation: u64,
+}
+
+/// `OPERATION_ID=FILE`.
+fn parse_data(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((id, file)) if !id.is_empty() && !file.is_empty() => {
+            Ok((id.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err(format!("expected OPERATION_ID=FILE, got {text:?}")),
+    }
 }
 
 const AFTER_LONG_HELP: &str = "\
+Operations:
+  Every operation of the spec (by default the one the client was built from;
+  --spec FILE for another, YAML or JSON) is served under /api/v4 by method and
+  path, with no per-operation code. Each request is checked against the spec
+  (types, int32/int64 limits, nulls, ranges, multipleOf, lengths, patterns,
+  formats, enums, items, required and unknown fields, allOf/oneOf/anyOf/not);
+  a refusal is 400 {\"status\":\"error\",\"message\":\"<field path>: <reason>\"}.
+    lists   (page/per_page in, data.items + data.pagination out): deterministic
+            items generated from the item schema, --items-per-operation of them,
+            paged; a body field named like an item field filters by equality,
+            search by text, start_date/end_date by the item's first date-time;
+            other fields (user_id…) pick another data set
+    writes  (a body with idempotent_key): a new object per key, the same answer
+            for the same key; lists whose items have the object's schema show it
+            first (at most 10000 kept)
+    reads   (anything else): one object generated from the request
+  --data OPERATION_ID=FILE pins a list's items to a JSON array or NDJSON file,
+  checked against the item schema at start. list_contacts and
+  list_payment_intents serve the built-in data below.
+
 Ids:
   Contacts are served for ANY non-empty user_id and business_id you pick, e.g.
   user-demo / buss-demo: the same ids (and --seed) always give the same
@@ -122,7 +164,8 @@ Gateway realism:
 
 Example (the sandbox keeps running; its line goes to a file):
   ingo-sandbox --fault status:429:1 --fault-first 2 --fault-only /payment-intent/program/all > sandbox.env &
-  sleep 1; export $(cat sandbox.env)";
+  sleep 1; export $(cat sandbox.env)
+  ingo-sandbox --spec my-spec.yaml --data list_users=users.ndjson > sandbox.env &";
 
 /// Quotes `value` for a POSIX shell when it needs it.
 fn shell_quote(value: &str) -> String {
@@ -143,6 +186,23 @@ fn main() -> ExitCode {
         operation: args.fault_only.clone(),
         first_n: args.fault_first,
         every_kth: args.fault_every,
+    };
+    let spec = match args
+        .spec
+        .as_deref()
+        .map(std::fs::read_to_string)
+        .transpose()
+    {
+        Ok(spec) => spec,
+        Err(e) => {
+            let file = args
+                .spec
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display();
+            eprintln!("ingo-sandbox: cannot read the spec {file}: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let config = SandboxConfig {
         port: args.port,
@@ -165,6 +225,13 @@ fn main() -> ExitCode {
         hmac_secret: args.hmac_secret,
         request_id_header: Some(args.request_id_header),
         rate_limit: args.rate_limit,
+        spec,
+        items_per_operation: args.items_per_operation,
+        data: args
+            .data
+            .into_iter()
+            .map(|(id, file)| (id, PinnedSource::File(file)))
+            .collect(),
     };
     let sandbox = match Sandbox::start_with(config) {
         Ok(sandbox) => sandbox,

@@ -255,3 +255,55 @@ fn request_id_header_and_rate_limit_flags() {
             .any(|(n, _)| n.to_ascii_lowercase().contains("request-id"))
     );
 }
+
+/// `--spec` and `--data` serve a user's own operation from a shell.
+#[test]
+fn the_spec_and_data_flags() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let spec = dir.join("flags-spec.yaml");
+    let text =
+        ingo_banking::SPEC.replace("operationId: list_contacts", "operationId: listContacts");
+    std::fs::write(&spec, text).expect("write");
+    let data = dir.join("flags-contacts.ndjson");
+    std::fs::write(
+        &data,
+        "{\"id\": \"bcus-pinned-1\"}\n{\"id\": \"bcus-pinned-2\", \"email\": null}\n",
+    )
+    .expect("write");
+    let spec_arg = spec.display().to_string();
+    let data_arg = format!("listContacts={}", data.display());
+    let (_child, line, _) = spawn(&["--spec", &spec_arg, "--data", &data_arg]);
+    let Some(env) = shell_env(&line, r#"eval "$1""#) else {
+        return;
+    };
+    let response = post_ok(&env, CONTACTS, &json!({"user_id": "u", "business_id": "b"}));
+    assert_eq!(response.total(), 2);
+    assert_eq!(response.items()[0]["id"], "bcus-pinned-1");
+    // A bad file stops the start with its name and the field.
+    std::fs::write(&data, "{\"id\": 7}\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ingo-sandbox"))
+        .args(["--spec", &spec_arg, "--data", &data_arg])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("flags-contacts.ndjson")
+            && stderr.contains("item 0 (line 1)")
+            && stderr.contains("id: must be a string"),
+        "{stderr}"
+    );
+    let help = Command::new(env!("CARGO_BIN_EXE_ingo-sandbox"))
+        .arg("--help")
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for needle in [
+        "--spec <FILE>",
+        "--data <OPERATION_ID=FILE>",
+        "--items-per-operation",
+        "Every operation of the spec",
+    ] {
+        assert!(help.contains(needle), "{needle}");
+    }
+}
