@@ -23,6 +23,7 @@ async fn main() {
     let signed =
         ingo_banking::signing::sign("POST", &path, request, SystemTime::now(), &credentials)
             .expect("sign");
+    ingo_banking::install_tls_provider();
     let body = reqwest::Client::new()
         .post(&url)
         .header("api_key", &c.api_key)

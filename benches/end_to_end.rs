@@ -134,10 +134,14 @@ async fn main() {
             .try_into()
             .expect("body");
     let baseline = Arc::new(Baseline {
-        http: reqwest::Client::builder()
-            .http1_only()
-            .build()
-            .expect("reqwest"),
+        http: {
+            // This reqwest shares the client's rustls, which needs its provider.
+            ingo_banking::install_tls_provider();
+            reqwest::Client::builder()
+        }
+        .http1_only()
+        .build()
+        .expect("reqwest"),
         url: format!("{}/payment-intent/program/all", sandbox.base_url()),
         path: url::Url::parse(sandbox.base_url())
             .expect("url")

@@ -93,6 +93,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .try_collect()
         .await?;
     assert!(listed.iter().any(|a| Some(&a.id) == id(&first).as_ref()), "a later list shows it");
+    // The kebab-case list, walked to its total, each account once.
+    let page = client.list_bank_accounts().user_id("user-dependent").call().await?;
+    let total = page.data.as_ref().map(|d| d.pagination.total).unwrap_or_default();
+    let distinct: HashSet<_> = listed.iter().map(|a| a.id.clone()).collect();
+    assert_eq!((listed.len() as i64, distinct.len()), (total, listed.len()));
+    println!("list-bank-accounts: {} accounts walked, {} distinct", listed.len(), distinct.len());
     println!("createBankAccount: {} twice with one key, listed", id(&first).unwrap_or_default());
 
     // The spec's digit pattern is checked before anything is sent.
@@ -124,4 +130,18 @@ total=$(cat "$dir/users-total.txt")
 echo "ingo list-users --all: $lines users, $distinct distinct, of $total"
 if [ "$lines" -ne "$total" ] || [ "$lines" -ne "$distinct" ]; then
   echo "error: the CLI's walk of the dependent's own list operation is wrong" >&2; exit 1
+fi
+# The write through the CLI: the same key twice, the same account.
+write() {
+  "$dir/bin/bin/ingo" bank-accounts create --user-id user-cli --routing-number 021000021 \
+    --account-number 12345678 --idempotent-key cli-key-1 --output json
+}
+if [ "$(write)" != "$(write)" ]; then
+  echo "error: the same idempotency key gave two different answers" >&2; exit 1
+fi
+created=$(write | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["items"][0]["id"])')
+listed=$("$dir/bin/bin/ingo" bank-accounts list --user-id user-cli --all --output ndjson | grep -c "\"$created\"" || true)
+echo "ingo bank-accounts create, twice with one key: one account ($created), listed $listed time(s)"
+if [ "$listed" -ne 1 ]; then
+  echo "error: the created account is not in the list exactly once" >&2; exit 1
 fi

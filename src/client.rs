@@ -303,9 +303,14 @@ impl ClientBuilder {
     }
 }
 
-/// With the `rustls-ring` feature, make ring rustls' process-wide provider,
-/// which reqwest uses, unless the program installed one of its own first.
-fn install_tls_provider() {
+/// With the `rustls-ring` feature (the default), make ring rustls'
+/// process-wide crypto provider, unless the program installed one first.
+/// The client does this when it is built; a program that also builds
+/// `reqwest` clients of its own, and gives its `reqwest` no TLS feature of
+/// its own, calls it before those (reqwest then shares this crate's rustls,
+/// and without a provider it refuses to build a client). A no-op with the
+/// other TLS features.
+pub fn install_tls_provider() {
     #[cfg(feature = "rustls-ring")]
     {
         let _ = rustls::crypto::ring::default_provider().install_default();

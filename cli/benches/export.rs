@@ -433,7 +433,11 @@ mod baseline {
             .build()?;
         runtime.block_on(async {
             // The client's timeouts: reqwest arms a timer per request for them.
-            let http = reqwest::Client::builder()
+            let http = {
+        // This reqwest shares the client's rustls, which needs its provider.
+        ingo_banking::install_tls_provider();
+        reqwest::Client::builder()
+    }
                 .http1_only()
                 .connect_timeout(Duration::from_secs(10))
                 .timeout(Duration::from_secs(30))

@@ -27,10 +27,14 @@ async fn send(
 #[tokio::test]
 async fn reqwest_keep_alive_round_trips() {
     let sandbox = Sandbox::start().expect("start");
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .build()
-        .expect("client");
+    let client = {
+        // This reqwest shares the client's rustls, which needs its provider.
+        ingo_banking::install_tls_provider();
+        reqwest::Client::builder()
+    }
+    .http1_only()
+    .build()
+    .expect("client");
     let mut ids = Vec::new();
     for page in 1..=3 {
         let response = send(
@@ -64,10 +68,14 @@ async fn reqwest_keep_alive_round_trips() {
 #[tokio::test(start_paused = true)]
 async fn works_under_a_paused_clock() {
     let sandbox = Sandbox::start().expect("start");
-    let client = reqwest::Client::builder()
-        .http1_only()
-        .build()
-        .expect("client");
+    let client = {
+        // This reqwest shares the client's rustls, which needs its provider.
+        ingo_banking::install_tls_provider();
+        reqwest::Client::builder()
+    }
+    .http1_only()
+    .build()
+    .expect("client");
     let response = send(&client, &sandbox, INTENTS, &json!({})).await;
     assert_eq!(response.status(), 200);
 }
