@@ -164,7 +164,7 @@ pub fn command() -> Command {
         }
         root = root.subcommand(group);
     }
-    root
+    root.subcommand(crate::spec::command())
 }
 
 fn global_args() -> Vec<Arg> {

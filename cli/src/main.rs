@@ -6,6 +6,7 @@
 mod args;
 mod output;
 mod run;
+mod spec;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/ingo_cli.rs"));
@@ -17,6 +18,16 @@ fn main() -> ExitCode {
     let mut cmd = args::command();
     // Usage errors exit 2 (help and version exit 0).
     let matches = cmd.clone().get_matches();
+    if let Some(("spec", spec)) = matches.subcommand() {
+        return match spec::run(spec) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
+            Err(failure) => {
+                run::report(&failure, 0);
+                ExitCode::from(failure.exit_code())
+            }
+        };
+    }
     let invocation = match args::parse(&mut cmd, &matches) {
         Ok(invocation) => invocation,
         Err(e) => e.exit(),

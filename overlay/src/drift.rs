@@ -30,8 +30,9 @@ pub struct Entry {
 /// Read the entries of one log, merging repeats (several processes, or
 /// several logs): counts add up, the seen times widen, the types join.
 pub fn read(logs: &[(String, String)]) -> Result<Vec<Entry>, String> {
-    let mut merged: BTreeMap<(String, String, String, Option<String>, Option<u64>), Entry> =
-        BTreeMap::new();
+    /// What makes two lines the same drift: operation, path, kind, value, status.
+    type Key = (String, String, String, Option<String>, Option<u64>);
+    let mut merged: BTreeMap<Key, Entry> = BTreeMap::new();
     for (name, text) in logs {
         for (n, line) in text
             .lines()
@@ -138,8 +139,9 @@ struct Located<'a> {
 
 fn action(spec: &Value, entry: &Entry) -> Result<Option<Value>, String> {
     let (operation, responses) = find_operation(spec, &entry.operation)?;
+    let times = if entry.count == 1 { "time" } else { "times" };
     let seen = format!(
-        "Observed in responses of `{}` ({} times, {} to {}); not in the spec it was generated from.",
+        "Observed in responses of `{}` ({} {times}, {} to {}); not in the spec it was generated from.",
         entry.operation, entry.count, entry.first_seen, entry.last_seen
     );
     match entry.kind.as_str() {
@@ -469,15 +471,12 @@ fn schema_for_types(types: &[String]) -> Mapping {
     if kinds.contains(&"number") {
         kinds.retain(|t| *t != "integer");
     }
-    match kinds.as_slice() {
-        [one] => {
-            schema.insert("type".into(), (*one).into());
-            if *one == "array" {
-                schema.insert("items".into(), Value::Mapping(Mapping::new()));
-            }
+    // One type names it; several mean any JSON value.
+    if let [one] = kinds.as_slice() {
+        schema.insert("type".into(), (*one).into());
+        if *one == "array" {
+            schema.insert("items".into(), Value::Mapping(Mapping::new()));
         }
-        // Several types: any JSON value.
-        _ => {}
     }
     if types.iter().any(|t| t == "null") {
         schema.insert("nullable".into(), true.into());

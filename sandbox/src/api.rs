@@ -330,6 +330,7 @@ fn answer(state: &State, request: &Request, record: &mut RequestRecord) -> Reply
             FaultKind::TruncatedBody if reply.transport == Transport::Normal => {
                 reply.transport = Transport::Truncate;
             }
+            FaultKind::SuccessStatus { code } if reply.status == 200 => reply.status = *code,
             _ => {}
         }
     }

@@ -73,6 +73,27 @@ pub enum FaultKind {
     /// The requested page is ignored and page 1's items are served (the
     /// pagination echo still names the requested page).
     RepeatPage,
+    /// The usual answer, with this status instead of 200 (one the spec may
+    /// not document, as a newer API would send).
+    SuccessStatus {
+        /// The HTTP status code.
+        code: u16,
+    },
+}
+
+/// The drift mode (`ingo-sandbox --drift`): answers beyond the spec, the
+/// way a newer version of the API would send them, for testing a client's
+/// drift log: every list item carries fields the spec does not declare
+/// (`risk_score`, a number; `x_unknown_field`, an object), one payment
+/// intent per page a status and a direction the spec does not list
+/// (`under_review`, `sideways`), and the contacts list answers 202, which
+/// the spec does not document.
+pub fn drift() -> Vec<FaultRule> {
+    vec![
+        FaultRule::new(FaultKind::ExtraFields),
+        FaultRule::new(FaultKind::UnknownEnumValue),
+        FaultRule::new(FaultKind::SuccessStatus { code: 202 }).only("/business/customers/get-all"),
+    ]
 }
 
 /// Which requests a rule applies to.
@@ -140,7 +161,7 @@ impl From<FaultKind> for FaultRule {
 /// Error from parsing a fault specification such as `status:429:2`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault {0:?}: expected one of status:CODE[:RETRY_AFTER], kong:CODE[:RETRY_AFTER], empty:CODE, text:CODE, html:CODE, delay:MILLIS, slow-body:MILLIS, drop, truncate, malformed-json, unknown-enum, extra-fields, short-page, repeat-page (CODE 100..=999; RETRY_AFTER any text without control characters)"
+    "invalid fault {0:?}: expected one of status:CODE[:RETRY_AFTER], kong:CODE[:RETRY_AFTER], empty:CODE, text:CODE, html:CODE, success-status:CODE, delay:MILLIS, slow-body:MILLIS, drop, truncate, malformed-json, unknown-enum, extra-fields, short-page, repeat-page (CODE 100..=999; RETRY_AFTER any text without control characters)"
 )]
 pub struct ParseFaultError(pub String);
 
@@ -197,6 +218,7 @@ impl FromStr for FaultKind {
             "html" => Ok(FaultKind::HtmlErrorPage { code: code(arg)? }),
             "empty" => Ok(FaultKind::EmptyBody { code: code(arg)? }),
             "text" => Ok(FaultKind::TextBody { code: code(arg)? }),
+            "success-status" => Ok(FaultKind::SuccessStatus { code: code(arg)? }),
             "drop" => no_arg(FaultKind::DropConnection),
             "truncate" => no_arg(FaultKind::TruncatedBody),
             "malformed-json" => no_arg(FaultKind::MalformedJson),

@@ -124,7 +124,7 @@ pub use auth::{
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
 pub use builder::SandboxBuilder;
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
-pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError, drift};
 pub use pinned::{MAX_PINNED_BYTES, PinnedSource};
 pub use refusal::AuthError;
 pub use routes::MAX_ITEMS_PER_OPERATION;

@@ -67,6 +67,11 @@ struct Args {
     /// Inject a fault (repeatable), KIND[:ARG]; see the list below (--help)
     #[arg(long = "fault", value_name = "KIND[:ARG]")]
     faults: Vec<FaultKind>,
+    /// Answer beyond the spec, as a newer API would: extra fields in every
+    /// list item, enum values the spec does not list, and a 202 for the
+    /// contacts list (to test a client's --drift-log)
+    #[arg(long)]
+    drift: bool,
     /// Apply the --fault rules at most N times each
     #[arg(long, value_name = "N")]
     fault_first: Option<u32>,
@@ -146,6 +151,7 @@ routing, so an unknown operation can fail too):
   empty:CODE                 CODE with an empty body (Content-Length: 0, no Content-Type)
   text:CODE                  CODE with a text/plain body like a proxy's (upstream connect error…)
   html:CODE                  CODE with a text/html error page, like a proxy's 502
+  success-status:CODE        the usual answer, with status CODE instead of 200
   delay:MILLIS               wait, then serve normally
   slow-body:MILLIS           headers at once, then the body in ~10 chunks over MILLIS
   drop                       send headers and half the body, then reset the connection (TCP RST)
@@ -219,6 +225,7 @@ fn main() -> ExitCode {
                 kind,
                 scope: scope.clone(),
             })
+            .chain(args.drift.then(ingo_sandbox::drift).into_iter().flatten())
             .collect(),
         api_key: args.api_key,
         hmac_username: args.hmac_username,
