@@ -104,6 +104,7 @@ mod refusal;
 mod routes;
 mod schema_check;
 mod server;
+mod tls;
 mod setup;
 mod spec;
 mod store;
@@ -184,6 +185,12 @@ pub struct SandboxConfig {
     /// Pinned items by operationId: served (paged, filtered) instead of
     /// generated ones, each checked against the item schema at start.
     pub data: Vec<(String, PinnedSource)>,
+    /// Serve HTTPS with a certificate made at start for these names (DNS
+    /// names or IP addresses), signed by a CA of its own whose PEM
+    /// [`Sandbox::ca_pem`] gives; `None` (the default): plain HTTP. The
+    /// base URL's host is `127.0.0.1`, so a certificate for `localhost`
+    /// alone is one the client must refuse (a wrong host).
+    pub tls: Option<Vec<String>>,
 }
 
 impl Default for SandboxConfig {
@@ -205,6 +212,7 @@ impl Default for SandboxConfig {
             spec: None,
             items_per_operation: 250,
             data: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -216,6 +224,7 @@ impl Default for SandboxConfig {
 #[derive(Debug)]
 pub struct Sandbox {
     base_url: String,
+    ca_pem: Option<String>,
     state: Arc<api::State>,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
@@ -294,27 +303,44 @@ impl Sandbox {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
+        let tls = match &config.tls {
+            Some(names) if names.is_empty() => Some(tls::make(&tls::default_names())?),
+            Some(names) => Some(tls::make(names)?),
+            None => None,
+        };
+        let (scheme, ca_pem) = match &tls {
+            Some(tls) => ("https", Some(tls.ca_pem.clone())),
+            None => ("http", None),
+        };
+        let acceptor = tls.map(|tls| tls.acceptor);
         let (shutdown, stop) = tokio::sync::watch::channel(false);
         let served = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name(format!("ingo-sandbox-{port}"))
             .spawn(move || {
-                runtime.block_on(server::serve(listener, served, stop));
+                runtime.block_on(server::serve(listener, served, acceptor, stop));
                 // Cancels every open connection; a handler still computing a
                 // page is given a moment, not forever.
                 runtime.shutdown_timeout(std::time::Duration::from_secs(2));
             })?;
         Ok(Sandbox {
-            base_url: format!("http://127.0.0.1:{port}/api/v4"),
+            base_url: format!("{scheme}://127.0.0.1:{port}/api/v4"),
+            ca_pem,
             state,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
     }
 
-    /// `http://127.0.0.1:PORT/api/v4`.
+    /// `http://127.0.0.1:PORT/api/v4` (`https://…` with [`SandboxConfig::tls`]).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// With [`SandboxConfig::tls`], the PEM of the CA that signed the
+    /// server's certificate: what a client must trust to connect.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The credentials the sandbox accepts.

@@ -67,6 +67,19 @@ struct Args {
     /// Inject a fault (repeatable), KIND[:ARG]; see the list below (--help)
     #[arg(long = "fault", value_name = "KIND[:ARG]")]
     faults: Vec<FaultKind>,
+    /// Serve HTTPS, with a certificate made at start (for localhost and
+    /// 127.0.0.1) by a CA of its own, written to --tls-ca-file; the line
+    /// printed then names it as INGO_CA_CERT, which the ingo CLI trusts
+    #[arg(long)]
+    tls: bool,
+    /// Where --tls writes the CA's certificate (PEM) [default: a file in the
+    /// temporary directory, named after the port]
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    tls_ca_file: Option<std::path::PathBuf>,
+    /// With --tls: the names the certificate is made for, comma-separated
+    /// (e.g. localhost alone, to test a client against a wrong host)
+    #[arg(long, value_name = "NAMES", requires = "tls", value_delimiter = ',')]
+    tls_names: Vec<String>,
     /// Answer beyond the spec, as a newer API would: extra fields in every
     /// list item, enum values the spec does not list, and a 202 for the
     /// contacts list (to test a client's --drift-log)
@@ -239,6 +252,7 @@ fn main() -> ExitCode {
             .into_iter()
             .map(|(id, file)| (id, PinnedSource::File(file)))
             .collect(),
+        tls: args.tls.then_some(args.tls_names),
     };
     let sandbox = match Sandbox::start_with(config) {
         Ok(sandbox) => sandbox,
@@ -248,13 +262,29 @@ fn main() -> ExitCode {
         }
     };
     let credentials = sandbox.credentials();
-    let line = format!(
+    let mut line = format!(
         "INGO_BASE_URL={} INGO_API_KEY={} INGO_HMAC_USERNAME={} INGO_HMAC_SECRET={}",
         shell_quote(sandbox.base_url()),
         shell_quote(&credentials.api_key),
         shell_quote(&credentials.hmac_username),
         shell_quote(&credentials.hmac_secret),
     );
+    if let Some(pem) = sandbox.ca_pem() {
+        let port = sandbox.base_url().rsplit(':').next().unwrap_or_default();
+        let port = port.split('/').next().unwrap_or_default();
+        let file = args.tls_ca_file.unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ingo-sandbox-{port}-ca.pem"))
+        });
+        if let Err(e) = std::fs::write(&file, pem) {
+            eprintln!("ingo-sandbox: cannot write the CA certificate to {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+        line.push_str(&format!(" INGO_CA_CERT={}", shell_quote(&file.display().to_string())));
+        eprintln!(
+            "ingo-sandbox: HTTPS; trust its CA with --ca-cert {0} or INGO_CA_CERT={0}",
+            file.display()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())

@@ -3,14 +3,16 @@
 //! `Content-Length`) are exactly what they claim to be.
 //!
 //! Supports keep-alive, pipelining, `Expect: 100-continue` and
-//! `Content-Length` bodies; refuses `Transfer-Encoding`.
+//! `Content-Length` bodies; refuses `Transfer-Encoding`. Plain TCP, or TLS
+//! (`crate::tls`) around it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::server::TlsStream;
 
 use crate::api::{self, Reply, Request, State, Transport};
 use crate::auth::header;
@@ -22,11 +24,34 @@ const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the rest of a request may take once it has begun.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection the server speaks HTTP/1.1 over: plain TCP or TLS.
+trait Conn: AsyncRead + AsyncWrite + Unpin + Send {
+    /// Make closing the connection a reset (TCP RST), not a clean close.
+    fn reset_on_close(&self);
+}
+
+impl Conn for TcpStream {
+    fn reset_on_close(&self) {
+        // SO_LINGER 0: the kernel discards the connection with a RST.
+        #[allow(deprecated)]
+        let _ = self.set_linger(Some(Duration::ZERO));
+    }
+}
+
+impl Conn for TlsStream<TcpStream> {
+    fn reset_on_close(&self) {
+        self.get_ref().0.reset_on_close();
+    }
+}
 
 /// Accepts connections until `shutdown` changes (or its sender is dropped).
 pub(crate) async fn serve(
     listener: TcpListener,
     state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -34,7 +59,21 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, Arc::clone(&state)));
+                    let state = Arc::clone(&state);
+                    match &tls {
+                        None => {
+                            tokio::spawn(connection(stream, state));
+                        }
+                        Some(acceptor) => {
+                            let handshake = acceptor.accept(stream);
+                            tokio::spawn(async move {
+                                // A client that refuses the certificate just goes away.
+                                if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                                    connection(stream, state).await;
+                                }
+                            });
+                        }
+                    }
                 }
                 // Usually out of file descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -59,7 +98,7 @@ enum HeadError {
     Reject(u16, &'static str),
 }
 
-async fn connection(mut stream: TcpStream, state: Arc<State>) {
+async fn connection(mut stream: impl Conn, state: Arc<State>) {
     let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
     loop {
         let head = match read_head(&mut stream, &mut buf).await {
@@ -127,7 +166,7 @@ fn wants_keep_alive(head: &Head) -> bool {
 }
 
 /// Reads until `buf` holds a complete request head, then removes it from `buf`.
-async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Head, HeadError> {
+async fn read_head(stream: &mut impl Conn, buf: &mut Vec<u8>) -> Result<Head, HeadError> {
     loop {
         if let Some((head, consumed)) = parse_head(buf)? {
             buf.drain(..consumed);
@@ -186,7 +225,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
 /// peer closed before sending all of it (the short body is then verified as
 /// received, which the gateway reports as a content-length mismatch).
 async fn read_body(
-    stream: &mut TcpStream,
+    stream: &mut impl Conn,
     buf: &mut Vec<u8>,
     head: &Head,
 ) -> Result<(Vec<u8>, bool), (u16, &'static str)> {
@@ -237,7 +276,7 @@ async fn read_body(
 
 /// One read into `buf`: `Some(bytes read)` (0 at end of stream), `None` on
 /// timeout or error.
-async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>, timeout: Duration) -> Option<usize> {
+async fn read_more(stream: &mut impl Conn, buf: &mut Vec<u8>, timeout: Duration) -> Option<usize> {
     let mut chunk = [0u8; 16 * 1024];
     match tokio::time::timeout(timeout, stream.read(&mut chunk)).await {
         Ok(Ok(n)) => {
@@ -261,7 +300,7 @@ fn header_value(value: &str) -> String {
 const PACE_CHUNKS: usize = 10;
 
 async fn write_reply(
-    stream: &mut TcpStream,
+    stream: &mut impl Conn,
     state: &State,
     reply: &Reply,
     keep_alive: bool,
@@ -319,12 +358,10 @@ async fn write_reply(
     }
     match reply.transport {
         Transport::Drop => {
-            // Give the peer a moment to read what was sent, then close with
-            // SO_LINGER 0: the kernel discards the connection with a RST
-            // (dropping the stream closes it without a FIN first).
+            // Give the peer a moment to read what was sent, then reset
+            // (dropping the stream then closes it without a FIN first).
             tokio::time::sleep(Duration::from_millis(20)).await;
-            #[allow(deprecated)]
-            let _ = stream.set_linger(Some(Duration::ZERO));
+            stream.reset_on_close();
         }
         Transport::Normal | Transport::Truncate => {
             if !keep_alive {
