@@ -28,9 +28,15 @@ pub(crate) async fn send<R: DeserializeOwned>(
     if !signing::is_signable(now) {
         return Err(Error::Clock(signing::DateOutOfRange(now).to_string()));
     }
-    let body = prepared_body(shared, op, body?)?;
+    let (body, key) = prepared_body(shared, op, body?)?;
     let request = request(shared, op)?;
-    let response = crate::engine::execute(shared, request, body.into(), op).await?;
+    let response = crate::engine::execute(shared, request, body.into(), op)
+        .await
+        .map_err(|e| match &key {
+            // A write may have been done: the error names the key to retry with.
+            Some(key) => e.with_idempotency_key(key),
+            None => e,
+        })?;
     let request_id = response.request_id();
     let value = decode::<R>(response, op)?;
     match envelope(&value) {
@@ -40,6 +46,7 @@ pub(crate) async fn send<R: DeserializeOwned>(
             envelope: None,
             excerpt: None,
             request_id,
+            idempotency_key: None,
         }),
         _ => Ok(value),
     }
@@ -53,12 +60,13 @@ fn invalid(field: &str, reason: impl Into<String>) -> Error {
 }
 
 /// Check the body against the spec, fill the idempotency key, add the api
-/// key when it travels in the body; then the bytes to send.
+/// key when it travels in the body; then the bytes to send, and the
+/// idempotency key they carry.
 fn prepared_body(
     shared: &Shared,
     op: &OperationDescriptor,
     mut json: Value,
-) -> Result<Vec<u8>, Error> {
+) -> Result<(Vec<u8>, Option<String>), Error> {
     if !op.body && !matches!(&json, Value::Null) && json != Value::Object(Map::new()) {
         return Err(invalid(
             "body",
@@ -66,17 +74,19 @@ fn prepared_body(
         ));
     }
     crate::validate::check(op.id, &json)?;
-    if let Some(field) = op.idempotency_key {
-        fill_idempotency_key(&mut json, field)?;
-    }
+    let key = match op.idempotency_key {
+        Some(field) => Some(fill_idempotency_key(&mut json, field)?),
+        None => None,
+    };
     if shared.api_key_placement == ApiKeyPlacement::BodyField {
         object(&mut json, "to carry the api key")?
             .insert("api_key".into(), shared.credentials.api_key().into());
     }
     if json.is_null() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), key));
     }
-    serde_json::to_vec(&json).map_err(|e| invalid("body", e.to_string()))
+    let bytes = serde_json::to_vec(&json).map_err(|e| invalid("body", e.to_string()))?;
+    Ok((bytes, key))
 }
 
 fn object<'a>(json: &'a mut Value, purpose: &str) -> Result<&'a mut Map<String, Value>, Error> {
@@ -89,17 +99,20 @@ fn object<'a>(json: &'a mut Value, purpose: &str) -> Result<&'a mut Map<String, 
 
 /// Give the body a fresh idempotency key if the caller left it empty, once
 /// per call: every attempt then carries the same key, so the server can
-/// answer a repeat with the first response instead of acting twice.
-fn fill_idempotency_key(json: &mut Value, field: &str) -> Result<(), Error> {
+/// answer a repeat with the first response instead of acting twice. The key
+/// the body carries.
+fn fill_idempotency_key(json: &mut Value, field: &str) -> Result<String, Error> {
     let body = object(json, "to carry an idempotency key")?;
-    let present = body
+    if let Some(key) = body
         .get(field)
         .and_then(Value::as_str)
-        .is_some_and(|key| !key.is_empty());
-    if !present {
-        body.insert(field.into(), uuid::Uuid::new_v4().to_string().into());
+        .filter(|k| !k.is_empty())
+    {
+        return Ok(key.to_string());
     }
-    Ok(())
+    let key = uuid::Uuid::new_v4().to_string();
+    body.insert(field.into(), key.clone().into());
+    Ok(key)
 }
 
 /// The request every attempt is stamped and signed from.
@@ -131,6 +144,7 @@ fn decode<R: DeserializeOwned>(
             excerpt,
             reason,
             request_id: response.request_id(),
+            idempotency_key: None,
         };
     if !op.documents(status) {
         let reason = format!("status {status} is not one the spec describes");

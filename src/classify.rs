@@ -48,6 +48,9 @@ pub enum FailureClass {
     ConnectFailed,
     /// The connection failed once the request may have reached the server.
     Interrupted,
+    /// The server's TLS certificate was refused (untrusted, expired, for
+    /// another host): no retry can cure it.
+    Certificate,
     /// A response body past the size cap.
     TooLarge,
     /// A 2xx body that is not what the spec describes.
@@ -81,6 +84,7 @@ impl FailureClass {
             Timeout => (true, IfRepeatable, 5),
             ConnectFailed => (true, NotSent, 5),
             Interrupted => (true, IfRepeatable, 5),
+            Certificate => (false, Never, 7),
             TooLarge => (false, Never, 6),
             Undecodable => (false, Never, 6),
             Pagination => (false, Never, 6),
@@ -102,7 +106,8 @@ impl FailureClass {
     /// or the client is wrong (nothing sent), 3 the API rejected it, 4
     /// authentication failed, 5 network, timeout, or the API still
     /// rate-limiting or unavailable after the retries, 6 an undecodable or
-    /// oversized response, or pages the server broke.
+    /// oversized response, or pages the server broke, 7 the server's TLS
+    /// certificate was refused.
     pub const fn exit_code(self) -> u8 {
         self.meaning().exit_code
     }
@@ -122,9 +127,12 @@ impl Error {
             } => FailureClass::Unavailable,
             Error::Api { status: 500, .. } => FailureClass::InternalError,
             Error::Api { .. } => FailureClass::Rejected,
-            Error::Timeout => FailureClass::Timeout,
-            Error::Transport(e) if e.is_connect() => FailureClass::ConnectFailed,
-            Error::Transport(_) => FailureClass::Interrupted,
+            Error::Timeout { .. } => FailureClass::Timeout,
+            Error::Transport { source, .. } if crate::error::is_certificate(source) => {
+                FailureClass::Certificate
+            }
+            Error::Transport { source, .. } if source.is_connect() => FailureClass::ConnectFailed,
+            Error::Transport { .. } => FailureClass::Interrupted,
             Error::ResponseTooLarge { .. } => FailureClass::TooLarge,
             Error::UndecodableResponse { .. } => FailureClass::Undecodable,
             Error::Pagination { .. } => FailureClass::Pagination,
@@ -158,20 +166,33 @@ pub(crate) enum Classified {
 }
 
 /// What an attempt came to: a complete 2xx response, or a classified failure.
-/// `limit` is the client's body cap; `now` the local time (for `Retry-After` dates).
-pub(crate) fn classify(attempted: Attempted, limit: u64, now: SystemTime) -> Classified {
+/// `limit` is the client's body cap; `now` the local time (for `Retry-After`
+/// dates); `proxy` the proxy requests go through, if any (to name it).
+pub(crate) fn classify(
+    attempted: Attempted,
+    limit: u64,
+    now: SystemTime,
+    proxy: Option<&str>,
+) -> Classified {
     let failed = |error: Error| Classified::Failure(Failed::from(error));
     match attempted {
         Attempted::Answered(response) if response.status.is_success() => {
             Classified::Success(response)
         }
         Attempted::Answered(response) => Classified::Failure(by_status(&response, now)),
-        Attempted::Transport(e) if e.is_timeout() => failed(Error::Timeout),
-        Attempted::Transport(e) => failed(Error::Transport(e.without_url())),
+        Attempted::Transport(e) if e.is_timeout() => failed(Error::Timeout {
+            idempotency_key: None,
+        }),
+        Attempted::Transport(e) => failed(Error::Transport {
+            source: e.without_url(),
+            proxy: proxy.map(str::to_string),
+            idempotency_key: None,
+        }),
         Attempted::TooLarge { status, request_id } => failed(Error::ResponseTooLarge {
             status,
             limit,
             request_id,
+            idempotency_key: None,
         }),
         Attempted::NoSlot(wait) => failed(Error::RateLimited {
             status: None,
@@ -181,8 +202,11 @@ pub(crate) fn classify(attempted: Attempted, limit: u64, now: SystemTime) -> Cla
                 wait.as_millis()
             ),
             request_id: None,
+            idempotency_key: None,
         }),
-        Attempted::Expired => failed(Error::Timeout),
+        Attempted::Expired => failed(Error::Timeout {
+            idempotency_key: None,
+        }),
         Attempted::Unsendable(error) => failed(error),
     }
 }
@@ -201,12 +225,14 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
             status,
             message,
             request_id,
+            idempotency_key: None,
         },
         429 => Error::RateLimited {
             status: Some(429),
             retry_after,
             message,
             request_id,
+            idempotency_key: None,
         },
         300..=399 => {
             let location = response
@@ -222,6 +248,7 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
                 envelope: None,
                 excerpt: None,
                 request_id,
+                idempotency_key: None,
             }
         }
         _ => Error::Api {
@@ -230,6 +257,7 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
             envelope,
             excerpt,
             request_id,
+            idempotency_key: None,
         },
     };
     Failed { error, retry_after }
@@ -238,7 +266,7 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
 /// The message of an error body: the envelope's or the gateway's `message`
 /// (Kong sends `{"message": …}`), else the status's reason phrase. Also the
 /// body as JSON when it is JSON, or an excerpt when it is not.
-fn message_of(response: &Buffered) -> (String, Option<serde_json::Value>, Option<String>) {
+fn message_of(response: &Buffered) -> (String, Option<Box<serde_json::Value>>, Option<String>) {
     let json = serde_json::from_slice::<serde_json::Value>(&response.body)
         .ok()
         .filter(serde_json::Value::is_object);
@@ -264,7 +292,7 @@ fn message_of(response: &Buffered) -> (String, Option<serde_json::Value>, Option
         (None, false) => Some(excerpt(&response.body, crate::error::EXCERPT_BYTES)),
         _ => None,
     };
-    (message, json, excerpt)
+    (message, json.map(Box::new), excerpt)
 }
 
 /// What the classifiers know of the call beside the error.
@@ -309,6 +337,7 @@ mod tests {
             (Timeout, true, IfRepeatable, 5),
             (ConnectFailed, true, NotSent, 5),
             (Interrupted, true, IfRepeatable, 5),
+            (Certificate, false, Never, 7),
             (TooLarge, false, Never, 6),
             (Undecodable, false, Never, 6),
             (Pagination, false, Never, 6),
@@ -333,6 +362,7 @@ mod tests {
             envelope: None,
             excerpt: None,
             request_id: None,
+            idempotency_key: None,
         }
     }
 
@@ -354,6 +384,7 @@ mod tests {
                     status: 401,
                     message: String::new(),
                     request_id: None,
+                    idempotency_key: None,
                 },
                 Unauthorized,
             ),
@@ -363,6 +394,7 @@ mod tests {
                     retry_after: None,
                     message: String::new(),
                     request_id: None,
+                    idempotency_key: None,
                 },
                 Throttled,
             ),
@@ -372,6 +404,7 @@ mod tests {
                     retry_after: None,
                     message: String::new(),
                     request_id: None,
+                    idempotency_key: None,
                 },
                 NoPacingSlot,
             ),
@@ -383,12 +416,18 @@ mod tests {
             (api(404), Rejected),
             (api(302), Rejected),
             (api(200), Rejected),
-            (Error::Timeout, Timeout),
+            (
+                Error::Timeout {
+                    idempotency_key: None,
+                },
+                Timeout,
+            ),
             (
                 Error::ResponseTooLarge {
                     status: 200,
                     limit: 1,
                     request_id: None,
+                    idempotency_key: None,
                 },
                 TooLarge,
             ),
@@ -399,6 +438,7 @@ mod tests {
                     excerpt: String::new(),
                     reason: String::new(),
                     request_id: None,
+                    idempotency_key: None,
                 },
                 Undecodable,
             ),
@@ -422,6 +462,7 @@ mod tests {
             status: 401,
             message: String::new(),
             request_id: None,
+            idempotency_key: None,
         };
         let state = |skew_moved, skew_retried| CallState {
             skew_moved,

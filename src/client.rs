@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub pacer: Option<Pacer>,
     pub skew: ClockSkew,
+    /// The proxy requests go through, if any, without its credentials (for errors).
+    pub proxy: Option<String>,
 }
 
 impl fmt::Debug for Client {
@@ -64,6 +66,32 @@ impl fmt::Debug for Client {
 
 /// The environment variable that overrides the base URL in [`ClientBuilder::from_env`].
 pub const ENV_BASE_URL: &str = "INGO_BASE_URL";
+/// `sandbox` (the default) or `production`, in [`ClientBuilder::from_env`].
+pub const ENV_ENVIRONMENT: &str = "INGO_ENV";
+/// Extra CA certificates (PEM files, `:`-separated), in [`ClientBuilder::from_env`].
+pub const ENV_CA_CERT: &str = "INGO_CA_CERT";
+/// `header` (the default) or `body`: where the api key travels, in [`ClientBuilder::from_env`].
+pub const ENV_API_KEY_IN: &str = "INGO_API_KEY_IN";
+
+/// The CA certificates of a PEM file, e.g. a sandbox's, or a TLS-inspecting proxy's.
+pub fn certificates(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let pem = std::fs::read(file).map_err(|e| {
+        Error::Configuration(format!(
+            "cannot read the CA certificate {}: {e}",
+            file.display()
+        ))
+    })?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        Error::Configuration(format!("{} is not a PEM certificate: {e}", file.display()))
+    })?;
+    if certificates.is_empty() {
+        return Err(Error::Configuration(format!(
+            "{} holds no PEM certificate",
+            file.display()
+        )));
+    }
+    Ok(certificates)
+}
 
 /// Where the API lives. The base URL includes the `/api/v4` stem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,12 +176,42 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Credentials from `INGO_API_KEY`, `INGO_HMAC_USERNAME`, `INGO_HMAC_SECRET`,
-    /// and the base URL from `INGO_BASE_URL` when it is set.
+    /// A builder from the environment: credentials from `INGO_API_KEY`,
+    /// `INGO_HMAC_USERNAME`, `INGO_HMAC_SECRET`; the environment from
+    /// `INGO_ENV` (`sandbox`, the default, or `production`), or any base URL
+    /// from `INGO_BASE_URL` (which wins); extra CA certificates to trust from
+    /// `INGO_CA_CERT` (PEM files, separated by `:`); where the api key
+    /// travels from `INGO_API_KEY_IN` (`header`, the default, or `body`).
+    /// Anything else is set on the builder it returns.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Self::default().credentials(Credentials::from_env()?);
+        match std::env::var(ENV_ENVIRONMENT).as_deref() {
+            Ok("production") => builder = builder.environment(Environment::Production),
+            Ok("sandbox") | Ok("") | Err(_) => {}
+            Ok(other) => {
+                return Err(Error::Configuration(format!(
+                    "{ENV_ENVIRONMENT}={other:?}: expected `sandbox` or `production`"
+                )));
+            }
+        }
         if let Ok(url) = std::env::var(ENV_BASE_URL) {
             builder = builder.base_url(url);
+        }
+        for file in std::env::var(ENV_CA_CERT).unwrap_or_default().split(':') {
+            if !file.trim().is_empty() {
+                for certificate in certificates(std::path::Path::new(file.trim()))? {
+                    builder = builder.add_root_certificate(certificate);
+                }
+            }
+        }
+        match std::env::var(ENV_API_KEY_IN).as_deref() {
+            Ok("body") => builder = builder.api_key_placement(ApiKeyPlacement::BodyField),
+            Ok("header") | Ok("") | Err(_) => {}
+            Ok(other) => {
+                return Err(Error::Configuration(format!(
+                    "{ENV_API_KEY_IN}={other:?}: expected `header` or `body`"
+                )));
+            }
         }
         Ok(builder)
     }
@@ -275,6 +333,19 @@ impl ClientBuilder {
             .connect_timeout(connect_timeout)
             .timeout(timeout)
             .user_agent(concat!("ingo-banking-rust/", env!("CARGO_PKG_VERSION")));
+        // The proxy environment variables (HTTPS_PROXY, ALL_PROXY, HTTP_PROXY,
+        // NO_PROXY) apply, as reqwest reads them, except to loopback: a local
+        // sandbox is never reached through a corporate proxy unless a proxy
+        // is set on this builder.
+        let loopback = is_loopback(&base_url);
+        let proxy = match (self.proxies.is_empty(), loopback) {
+            (false, _) => Some("set on the client builder".to_string()),
+            (true, true) => {
+                http = http.no_proxy();
+                None
+            }
+            (true, false) => env_proxy(&base_url),
+        };
         for proxy in self.proxies {
             http = http.proxy(proxy);
         }
@@ -299,6 +370,7 @@ impl ClientBuilder {
             retry,
             pacer,
             skew: ClockSkew::default(),
+            proxy,
         })))
     }
 }
@@ -355,16 +427,48 @@ fn pacer(limit: RateLimit) -> Result<Pacer, Error> {
     ))
 }
 
+/// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `::1`).
+fn is_loopback(url: &str) -> bool {
+    match url::Url::parse(url).ok().as_ref().and_then(url::Url::host) {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The proxy the environment names for `url`, as reqwest reads it (for an
+/// error to name; its credentials are left out), unless NO_PROXY exempts it.
+fn env_proxy(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let exempt = var(&["NO_PROXY", "no_proxy"]).is_some_and(|list| {
+        list.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+            entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+        })
+    });
+    if exempt {
+        return None;
+    }
+    let proxy = match url.scheme() {
+        "https" => var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+        _ => var(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]),
+    }?;
+    Some(crate::error::redact_userinfo(&proxy))
+}
+
 /// A URL, HTTPS or plain HTTP to loopback (or when explicitly allowed).
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
     let url = url::Url::parse(base_url)
         .map_err(|e| Error::Configuration(format!("base URL {base_url:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = is_loopback(base_url);
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback || allow_insecure_http => Ok(()),

@@ -35,24 +35,28 @@ pub(crate) async fn execute(
         let signed_with = shared.skew.offset_ms();
         let attempted = attempt(shared, &request, &body, deadline, signed_with).await;
         let now = shared.skew.local_now();
-        let Failed { error, retry_after } =
-            match classify(attempted, shared.max_response_bytes, now) {
-                Classified::Success(response) => {
-                    let id = response.request_id();
-                    let status = Some(response.status.as_u16());
-                    trace(
-                        shared,
-                        operation.id,
-                        attempts,
-                        status,
-                        id.as_deref(),
-                        None,
-                        None,
-                    );
-                    return Ok(response);
-                }
-                Classified::Failure(failed) => failed,
-            };
+        let Failed { error, retry_after } = match classify(
+            attempted,
+            shared.max_response_bytes,
+            now,
+            shared.proxy.as_deref(),
+        ) {
+            Classified::Success(response) => {
+                let id = response.request_id();
+                let status = Some(response.status.as_u16());
+                trace(
+                    shared,
+                    operation.id,
+                    attempts,
+                    status,
+                    id.as_deref(),
+                    None,
+                    None,
+                );
+                return Ok(response);
+            }
+            Classified::Failure(failed) => failed,
+        };
         let state = CallState {
             skew_moved: shared.skew.moved_since(signed_with),
             skew_retried,

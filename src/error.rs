@@ -7,7 +7,9 @@ use std::time::Duration;
 pub(crate) const EXCERPT_BYTES: usize = 512;
 
 /// Everything that can go wrong calling the API. Display texts say what to do,
-/// and name the request id the server gave, for Ingo support.
+/// in one line: the root cause (the OS, DNS or TLS error), the request id the
+/// server gave (for Ingo support), and for a write the idempotency key to
+/// retry with ([`Error::idempotency_key`]).
 ///
 /// No variant ever carries the api key or the HMAC secret.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +34,10 @@ pub enum Error {
 
     /// The gateway refused the credentials or the signature (HTTP 401/403).
     #[error(
-        "unauthorized (HTTP {status}): {message}; check INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET and the host clock{}",
-        RequestId(request_id)
+        "unauthorized (HTTP {status}): {message}; {}{}{}",
+        unauthorized_hint(message),
+        RequestId(request_id),
+        Key(idempotency_key)
     )]
     Unauthorized {
         /// 401 or 403.
@@ -42,11 +46,13 @@ pub enum Error {
         message: String,
         /// The response's `X-Kong-Request-Id` or `X-Request-Id`.
         request_id: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
     },
 
     /// Too many requests: the API answered 429 and the retry budget ran out,
     /// or the client's own rate limit had no slot before the call's deadline.
-    #[error("rate limited: {message}{}: slow down or lower the client's rate limit{}", retry_after_text(.retry_after), RequestId(request_id))]
+    #[error("rate limited: {message}{}: slow down or lower the client's rate limit{}{}", retry_after_text(.retry_after), RequestId(request_id), Key(idempotency_key))]
     RateLimited {
         /// 429 when the server refused; `None` when the client's own rate
         /// limit had no slot before the call's deadline.
@@ -57,37 +63,64 @@ pub enum Error {
         message: String,
         /// The response's request id (none when the client's own limit stopped the call).
         request_id: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
     },
 
     /// The API answered with an error status, or a 2xx whose envelope status
     /// is not `success`. 502, 503 and 504 are transient ([`Error::is_transient`]).
-    #[error("the API answered HTTP {status}: {message}{}", RequestId(request_id))]
+    #[error(
+        "the API answered HTTP {status}: {message}{}{}",
+        RequestId(request_id),
+        Key(idempotency_key)
+    )]
     Api {
         /// The HTTP status.
         status: u16,
         /// The envelope's (or gateway's) message, or the status's reason phrase.
         message: String,
-        /// The error envelope as sent, when the body was one.
-        envelope: Option<serde_json::Value>,
+        /// The error envelope as sent, when the body was one (boxed: an
+        /// `Error` stays small enough to return by value).
+        envelope: Option<Box<serde_json::Value>>,
         /// The first bytes of a body that was not the envelope (an HTML page, text).
         excerpt: Option<String>,
         /// The response's request id.
         request_id: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
     },
 
     /// No complete answer within the per-attempt timeout, on every attempt the deadline allowed.
-    #[error("timed out waiting for the API; it may be slow or unreachable, try again later")]
-    Timeout,
+    #[error(
+        "timed out waiting for the API; it may be slow or unreachable, try again later{}",
+        Key(idempotency_key)
+    )]
+    Timeout {
+        /// The idempotency key the call carried (a write, which may have been
+        /// done): retry with it, and the API answers the first response.
+        idempotency_key: Option<Box<str>>,
+    },
 
-    /// The connection failed (DNS, TCP, TLS, or the connection dropped mid-response).
-    #[error("network error talking to the API: {0}; check connectivity and the base URL")]
-    Transport(#[source] reqwest::Error),
+    /// The connection failed (DNS, TCP, TLS, or the connection dropped
+    /// mid-response); the text names the root cause, and the proxy if one
+    /// carried the request.
+    #[error("{}{}", transport_text(source, proxy.as_deref()), Key(idempotency_key))]
+    Transport {
+        /// What reqwest said (the chain down to the OS or TLS error).
+        #[source]
+        source: reqwest::Error,
+        /// The proxy the request went through, without its credentials.
+        proxy: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
+    },
 
     /// The response body is larger than the client accepts
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
     #[error(
-        "the response (HTTP {status}) is larger than the limit of {limit} bytes{}",
-        RequestId(request_id)
+        "the response (HTTP {status}) is larger than the limit of {limit} bytes{}{}",
+        RequestId(request_id),
+        Key(idempotency_key)
     )]
     ResponseTooLarge {
         /// The HTTP status of the oversized response.
@@ -96,14 +129,17 @@ pub enum Error {
         limit: u64,
         /// The response's request id.
         request_id: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
     },
 
     /// A success response whose body is not what the spec describes.
     #[error(
-        "undecodable response (HTTP {}, content type {}): {reason}; body starts with: {excerpt:?}{}",
+        "undecodable response (HTTP {}, content type {}): {reason}; body starts with: {excerpt:?}{}{}",
         status.map_or_else(|| "?".to_string(), |s| s.to_string()),
         content_type.as_deref().unwrap_or("none"),
-        RequestId(request_id)
+        RequestId(request_id),
+        Key(idempotency_key)
     )]
     UndecodableResponse {
         /// The HTTP status, when there was a response.
@@ -116,6 +152,8 @@ pub enum Error {
         reason: String,
         /// The response's request id.
         request_id: Option<String>,
+        /// The idempotency key the call carried (a write), to retry with.
+        idempotency_key: Option<Box<str>>,
     },
 
     /// A list walk saw the server misbehave (a repeated page, a page past the
@@ -139,6 +177,107 @@ impl fmt::Display for RequestId<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// `; idempotency key …` for a write, which may have been done: the caller
+/// retries with the same key and gets the first answer, never a second write.
+struct Key<'a>(&'a Option<Box<str>>);
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(key) => write!(f, " (idempotency key {key}: retry with it, not a new one)"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What to check after a refusal: the credentials and the clock, or, when the
+/// gateway says the api key never came, the proxy that dropped its header.
+fn unauthorized_hint(message: &str) -> &'static str {
+    let message = message.to_ascii_lowercase();
+    if message.contains("api key")
+        && (message.contains("missing") || message.contains("no api key"))
+    {
+        "a proxy may have dropped the `api_key` header (nginx drops headers with underscores \
+         unless `underscores_in_headers on`); send the key in the body instead: \
+         ApiKeyPlacement::BodyField (CLI: --api-key-in body, INGO_API_KEY_IN=body)"
+    } else {
+        "check INGO_API_KEY, INGO_HMAC_USERNAME, INGO_HMAC_SECRET and the host clock"
+    }
+}
+
+/// The most of a root cause a message keeps.
+const MAX_CAUSE: usize = 300;
+
+/// A transport error in one line: what failed, the root cause it came from
+/// (the OS, DNS or TLS error, which reqwest keeps in its source chain), the
+/// proxy, and what to check.
+fn transport_text(e: &reqwest::Error, proxy: Option<&str>) -> String {
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let top = e.to_string();
+    let cause = redact_userinfo(&root.to_string());
+    let cause = excerpt(cause.as_bytes(), MAX_CAUSE);
+    let through = proxy.map_or_else(String::new, |p| format!(" through the proxy {p}"));
+    let what = if is_certificate(e) {
+        "the server's TLS certificate was refused; trust its CA (add_root_certificate, \
+         CLI: --ca-cert) or check the host name"
+    } else if proxy.is_some() && e.is_connect() {
+        "check the proxy (HTTPS_PROXY, ALL_PROXY, NO_PROXY), connectivity and the base URL"
+    } else {
+        "check connectivity and the base URL"
+    };
+    if top.contains(cause.as_str()) {
+        format!("network error talking to the API{through}: {top}; {what}")
+    } else {
+        format!("network error talking to the API{through}: {top}: {cause}; {what}")
+    }
+}
+
+/// `scheme://user:pass@host` → `scheme://***@host`, in a message.
+pub(crate) fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(userinfo) => {
+                out.push_str("***");
+                rest = &tail[userinfo..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a transport error is the TLS certificate being refused (which no
+/// retry can cure): rustls' error in the chain, or another TLS stack's words.
+pub(crate) fn is_certificate(e: &reqwest::Error) -> bool {
+    let mut next: Option<&dyn std::error::Error> = Some(e);
+    while let Some(error) = next {
+        #[cfg(feature = "rustls-ring")]
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        let text = error.to_string().to_ascii_lowercase();
+        if text.contains("invalid peer certificate") || text.contains("certificate verify failed") {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
@@ -172,9 +311,66 @@ impl Error {
             | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::RateLimited { status, .. } => *status,
             Error::UndecodableResponse { status, .. } => *status,
-            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
             _ => None,
         }
+    }
+
+    /// The idempotency key the call carried, when the operation has one (a
+    /// write): the client filled it (or kept the caller's), and every attempt
+    /// sent the same. After a failure the write may have been done: retry
+    /// with this key (`idempotent_key(…)`, CLI `--idempotent-key`) and the
+    /// API answers with the first response instead of doing it twice.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized {
+                idempotency_key, ..
+            }
+            | Error::RateLimited {
+                idempotency_key, ..
+            }
+            | Error::Api {
+                idempotency_key, ..
+            }
+            | Error::Timeout { idempotency_key }
+            | Error::Transport {
+                idempotency_key, ..
+            }
+            | Error::ResponseTooLarge {
+                idempotency_key, ..
+            }
+            | Error::UndecodableResponse {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same error, naming the idempotency key the call carried.
+    pub(crate) fn with_idempotency_key(mut self, key: &str) -> Self {
+        match &mut self {
+            Error::Unauthorized {
+                idempotency_key, ..
+            }
+            | Error::RateLimited {
+                idempotency_key, ..
+            }
+            | Error::Api {
+                idempotency_key, ..
+            }
+            | Error::Timeout { idempotency_key }
+            | Error::Transport {
+                idempotency_key, ..
+            }
+            | Error::ResponseTooLarge {
+                idempotency_key, ..
+            }
+            | Error::UndecodableResponse {
+                idempotency_key, ..
+            } => *idempotency_key = Some(key.into()),
+            _ => {}
+        }
+        self
     }
 
     /// The request id the server gave the response (`X-Kong-Request-Id` or

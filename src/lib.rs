@@ -73,8 +73,8 @@ pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.yaml"));
 
 pub use classify::FailureClass;
 pub use client::{
-    ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment,
-    install_tls_provider,
+    ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY_IN,
+    ENV_BASE_URL, ENV_CA_CERT, ENV_ENVIRONMENT, Environment, certificates, install_tls_provider,
 };
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
 pub use error::Error;

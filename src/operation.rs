@@ -160,5 +160,6 @@ pub(crate) fn encode_response<R: Serialize>(response: &R) -> Result<Value, Error
         excerpt: String::new(),
         reason: format!("cannot re-encode the response as JSON: {e}"),
         request_id: None,
+        idempotency_key: None,
     })
 }

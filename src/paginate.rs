@@ -142,6 +142,7 @@ fn no_data() -> Error {
         excerpt: String::new(),
         reason: "a success response without `data`".into(),
         request_id: None,
+        idempotency_key: None,
     }
 }
 

@@ -204,7 +204,8 @@ async fn a_body_past_the_cap_is_a_typed_error_that_names_the_cap() {
             Error::ResponseTooLarge {
                 status: 200,
                 limit: 10_000,
-                request_id: Some(_)
+                request_id: Some(_),
+                idempotency_key: None,
             }
         ),
         "{error:?}"
@@ -332,6 +333,7 @@ async fn kong_refusals_are_unauthorized_with_the_gateways_message_and_request_id
             status: 401,
             message,
             request_id,
+            idempotency_key: None,
         } => {
             assert!(message.contains("signature"), "{message}");
             assert_eq!(request_id, &last.request_id);

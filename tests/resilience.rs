@@ -129,10 +129,16 @@ async fn permanent_faults_end_in_their_typed_error_inside_the_deadline() {
             )
         }),
         (FaultRule::new(FaultKind::TruncatedBody), |e| {
-            matches!(e, Error::Transport(_) | Error::UndecodableResponse { .. })
+            matches!(
+                e,
+                Error::Transport { .. } | Error::UndecodableResponse { .. }
+            )
         }),
         (FaultRule::new(FaultKind::DropConnection), |e| {
-            matches!(e, Error::Transport(_) | Error::UndecodableResponse { .. })
+            matches!(
+                e,
+                Error::Transport { .. } | Error::UndecodableResponse { .. }
+            )
         }),
         // Classified by status first: an HTML 502 that outlasts the retries
         // is the 502 it is, transient, with an excerpt of the page.
@@ -294,7 +300,7 @@ async fn a_slow_server_ends_in_timeout_inside_the_deadline() {
         .unwrap();
     let started = Instant::now();
     let error = one_page(&client).await.expect_err("too slow");
-    assert!(matches!(error, Error::Timeout), "{error:?}");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert!(
         started.elapsed() < Duration::from_millis(2500),
         "{:?}",
@@ -313,7 +319,7 @@ async fn a_closed_port_is_a_transport_error_after_retries() {
         .build()
         .unwrap();
     let error = one_page(&client).await.expect_err("nothing listens");
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.is_transient());
 }
 

@@ -112,6 +112,10 @@ pub struct Connection {
     pub retries: u32,
     /// Requests per second; 0 = no pacing.
     pub rate_limit: u32,
+    /// Extra CA certificates to trust (PEM files).
+    pub ca_certs: Vec<String>,
+    /// The api key in the body rather than the `api_key` header.
+    pub api_key_in_body: bool,
 }
 
 /// A parsed command line.
@@ -140,7 +144,8 @@ pub fn command() -> Command {
              subcommand (e.g. `ingo list-contacts`), also reachable as `ingo <tag> <verb>` (e.g. `ingo contacts list`).\n\n\
              Exit codes: 0 success, 2 usage error, 3 the API rejected the request, 4 authentication failed, \
              5 network error, timeout, or the API still rate-limiting or unavailable (429, 502-504) after the retries, \
-             6 undecodable or oversized response, or pages the server broke (output up to there is kept).",
+             6 undecodable or oversized response, or pages the server broke (output up to there is kept), \
+             7 the server's TLS certificate was refused (untrusted, or for another host: see --ca-cert).",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -220,6 +225,21 @@ fn global_args() -> Vec<Arg> {
             .default_value("5")
             .value_parser(clap::value_parser!(u32).range(0..=10_000))
             .help("At most N requests per second (0 = no pacing; Ingo asks for at most 5)")
+            .help_heading(CONNECTION),
+        Arg::new("ca_cert")
+            .long("ca-cert")
+            .global(true)
+            .action(ArgAction::Append)
+            .env(ingo_banking::ENV_CA_CERT)
+            .value_delimiter(':')
+            .value_name("FILE")
+            .help("Trust this CA certificate (PEM) too, e.g. a TLS-inspecting proxy's or the sandbox's (--tls); repeatable")
+            .help_heading(CONNECTION),
+        value("api_key_in", "api-key-in")
+            .env(ingo_banking::ENV_API_KEY_IN)
+            .value_parser(["header", "body"])
+            .default_value("header")
+            .help("Where the api key travels: the `api_key` header, or a body field (when a proxy drops headers with underscores)")
             .help_heading(CONNECTION),
         value("output", "output")
             .short('o')
@@ -440,6 +460,11 @@ pub fn parse(cmd: &mut Command, matches: &ArgMatches) -> Result<Invocation, clap
             .unwrap_or(Duration::from_secs(30)),
         retries: leaf.get_one::<u32>("retries").copied().unwrap_or(3),
         rate_limit: leaf.get_one::<u32>("rate_limit").copied().unwrap_or(5),
+        ca_certs: leaf
+            .get_many::<String>("ca_cert")
+            .map(|files| files.filter(|f| !f.trim().is_empty()).cloned().collect())
+            .unwrap_or_default(),
+        api_key_in_body: leaf.get_one::<String>("api_key_in").map(String::as_str) == Some("body"),
     };
     let format = leaf
         .get_one::<String>("output")

@@ -130,6 +130,14 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
     if let Some(url) = &connection.base_url {
         builder = builder.base_url(url.clone());
     }
+    for file in &connection.ca_certs {
+        for certificate in ingo_banking::certificates(std::path::Path::new(file))? {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    if connection.api_key_in_body {
+        builder = builder.api_key_placement(ingo_banking::ApiKeyPlacement::BodyField);
+    }
     Ok(builder.build()?)
 }
 
@@ -225,15 +233,8 @@ pub fn report(failure: &Failure, verbose: u8) {
         source = cause.source();
     }
     let mut err = io::stderr().lock();
-    match causes.last() {
-        // The root cause (e.g. "Connection refused") says the most in one line.
-        Some(root) if verbose == 0 => {
-            let _ = writeln!(err, "ingo: error: {failure} ({root})");
-        }
-        _ => {
-            let _ = writeln!(err, "ingo: error: {failure}");
-        }
-    }
+    // The error's own line names its root cause (and a write's idempotency key).
+    let _ = writeln!(err, "ingo: error: {failure}");
     if verbose > 0 {
         let _ = writeln!(err, "  exit code: {}", failure.exit_code());
         let _ = writeln!(err, "  detail: {failure:?}");

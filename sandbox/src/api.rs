@@ -219,6 +219,8 @@ pub(crate) struct State {
     pub request_ids: RequestIds,
     pub limiter: Option<RateLimiter>,
     pub log: Mutex<Log>,
+    /// TCP connections accepted (a TLS handshake a client refused counts too).
+    pub connections: AtomicU64,
     /// Every operation of the spec, served.
     pub service: Service,
 }

@@ -104,10 +104,10 @@ mod refusal;
 mod routes;
 mod schema_check;
 mod server;
-mod tls;
 mod setup;
 mod spec;
 mod store;
+mod tls;
 mod validate;
 
 use std::sync::Arc;
@@ -291,6 +291,7 @@ impl Sandbox {
             request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
             limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
             log: Default::default(),
+            connections: Default::default(),
             service,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -341,6 +342,12 @@ impl Sandbox {
     /// server's certificate: what a client must trust to connect.
     pub fn ca_pem(&self) -> Option<&str> {
         self.ca_pem.as_deref()
+    }
+
+    /// How many TCP connections the sandbox has accepted, including those
+    /// whose TLS handshake the client then refused (which log no request).
+    pub fn connections(&self) -> u64 {
+        self.state.connections.load(Ordering::Relaxed)
     }
 
     /// The credentials the sandbox accepts.

@@ -272,14 +272,20 @@ fn main() -> ExitCode {
     if let Some(pem) = sandbox.ca_pem() {
         let port = sandbox.base_url().rsplit(':').next().unwrap_or_default();
         let port = port.split('/').next().unwrap_or_default();
-        let file = args.tls_ca_file.unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("ingo-sandbox-{port}-ca.pem"))
-        });
+        let file = args
+            .tls_ca_file
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("ingo-sandbox-{port}-ca.pem")));
         if let Err(e) = std::fs::write(&file, pem) {
-            eprintln!("ingo-sandbox: cannot write the CA certificate to {}: {e}", file.display());
+            eprintln!(
+                "ingo-sandbox: cannot write the CA certificate to {}: {e}",
+                file.display()
+            );
             return ExitCode::FAILURE;
         }
-        line.push_str(&format!(" INGO_CA_CERT={}", shell_quote(&file.display().to_string())));
+        line.push_str(&format!(
+            " INGO_CA_CERT={}",
+            shell_quote(&file.display().to_string())
+        ));
         eprintln!(
             "ingo-sandbox: HTTPS; trust its CA with --ca-cert {0} or INGO_CA_CERT={0}",
             file.display()

@@ -58,6 +58,7 @@ pub(crate) async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     let state = Arc::clone(&state);
                     match &tls {

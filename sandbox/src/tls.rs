@@ -34,16 +34,23 @@ fn io(e: impl std::fmt::Display) -> std::io::Error {
 pub(crate) fn make(names: &[String]) -> std::io::Result<Tls> {
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(io)?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "ingo-sandbox test CA (not for production)");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    ca.distinguished_name.push(
+        DnType::CommonName,
+        "ingo-sandbox test CA (not for production)",
+    );
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_key = KeyPair::generate().map_err(io)?;
     let ca_cert = ca.self_signed(&ca_key).map_err(io)?;
     let issuer = Issuer::new(ca, ca_key);
 
     let mut leaf = CertificateParams::new(names.to_vec()).map_err(io)?;
-    leaf.distinguished_name
-        .push(DnType::CommonName, names.first().map_or("localhost", String::as_str));
+    leaf.distinguished_name.push(
+        DnType::CommonName,
+        names.first().map_or("localhost", String::as_str),
+    );
     leaf.use_authority_key_identifier_extension = true;
     let leaf_key = KeyPair::generate().map_err(io)?;
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(io)?;

@@ -30,12 +30,26 @@ pub fn sandbox() -> Sandbox {
 /// `ingo` with no INGO_* from the test's own environment.
 pub fn bare() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ingo"));
+    // Nothing of the machine's: a CI behind a proxy runs these tests too.
     for var in [
         "INGO_BASE_URL",
         "INGO_API_KEY",
         "INGO_HMAC_USERNAME",
         "INGO_HMAC_SECRET",
         "INGO_SPEC",
+        "INGO_ENV",
+        "INGO_CA_CERT",
+        "INGO_API_KEY_IN",
+        "INGO_RATE_LIMIT_URL",
+        "INGO_DRIFT_LOG",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
     ] {
         cmd.env_remove(var);
     }
