@@ -7,6 +7,8 @@
 #      optional field, given through INGO_SPEC, builds and is keyed and signed;
 #      a copy using every ordinary schema feature builds (client and CLI), its
 #      rules are checked before sending, and its responses decode leniently;
+#   3b. schemathesis (an independent schema-based tester) against the sandbox,
+#      for each spec: valid bodies answered within the spec, forbidden refused;
 #   4. a broken spec fails the build with a message naming the file; so does
 #      every schema keyword (and format) the generator does not implement,
 #      named with its JSON path, and two operationIds that name one method;
@@ -50,6 +52,13 @@ if have_python; then
   INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-cli
 else
   skip_or_fail "the regeneration check needs python3 to write the extended spec"
+fi
+
+echo "==> 3b. the sandbox against each spec, by schemathesis (valid answered, forbidden refused)"
+if have_python; then
+  bash scripts/contract.sh
+else
+  skip_or_fail "the contract test needs python3"
 fi
 
 echo "==> 4. a broken spec fails the build with a message naming it"
