@@ -87,7 +87,11 @@ def run(operation, mode):
             case.meta and case.meta.is_negative_at(ParameterLocation.BODY)
         ):
             return
-        response = keyed(case).call(base_url=base_url, session=session)
+        # A valid body carries the real key; a negative one keeps what was
+        # generated, which may be the very field made invalid.
+        if mode == GenerationMode.POSITIVE:
+            keyed(case)
+        response = case.call(base_url=base_url, session=session)
         seen["calls"] += 1
         if mode == GenerationMode.NEGATIVE:
             if response.status_code < 400 or response.status_code >= 500:
