@@ -3,11 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::pacing::{Pacer, RateLimit};
+use crate::limiter::{IntoLimiter, Limiter, LimiterSetup, LocalLimiter, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::skew::ClockSkew;
 use crate::{Credentials, Error};
@@ -43,7 +44,9 @@ pub(crate) struct Shared {
     pub api_key_header: HeaderValue,
     pub api_key_placement: ApiKeyPlacement,
     pub retry: RetryPolicy,
-    pub pacer: Option<Pacer>,
+    pub limiter: Option<Arc<dyn Limiter>>,
+    /// Responses answered with success, for the retry of a 429 (see the engine).
+    pub answers: AtomicU64,
     pub skew: ClockSkew,
 }
 
@@ -55,7 +58,7 @@ impl fmt::Debug for Client {
             .field("credentials", &shared.credentials)
             .field("api_key_placement", &shared.api_key_placement)
             .field("retry", &shared.retry)
-            .field("pacer", &shared.pacer)
+            .field("limiter", &shared.limiter)
             .field("max_response_bytes", &shared.max_response_bytes)
             .field("clock_offset_ms", &shared.skew.offset_ms())
             .finish()
@@ -64,6 +67,10 @@ impl fmt::Debug for Client {
 
 /// The environment variable that overrides the base URL in [`ClientBuilder::from_env`].
 pub const ENV_BASE_URL: &str = "INGO_BASE_URL";
+
+/// The environment variable [`ClientBuilder::from_env`] reads a shared rate
+/// limiter's URL from (`redis://host:port/db`; see [`ClientBuilder::rate_limit_url`]).
+pub const ENV_RATE_LIMIT_URL: &str = "INGO_RATE_LIMIT_URL";
 
 /// Where the API lives. The base URL includes the `/api/v4` stem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +120,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    limiter: Option<MakeLimiter>,
     api_key_placement: ApiKeyPlacement,
     allow_insecure_http: bool,
     max_response_bytes: u64,
@@ -137,6 +145,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             rate_limit: Some(RateLimit::default()),
+            limiter: None,
             api_key_placement: ApiKeyPlacement::Header,
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -149,11 +158,18 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Credentials from `INGO_API_KEY`, `INGO_HMAC_USERNAME`, `INGO_HMAC_SECRET`,
-    /// and the base URL from `INGO_BASE_URL` when it is set.
+    /// the base URL from `INGO_BASE_URL` when it is set, and a rate budget
+    /// shared through Redis when `INGO_RATE_LIMIT_URL` is set.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Self::default().credentials(Credentials::from_env()?);
         if let Ok(url) = std::env::var(ENV_BASE_URL) {
             builder = builder.base_url(url);
+        }
+        if let Some(url) = std::env::var(ENV_RATE_LIMIT_URL)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            builder = builder.rate_limit_url(url);
         }
         Ok(builder)
     }
@@ -194,10 +210,45 @@ impl ClientBuilder {
         self
     }
 
-    /// Client-side pacing; `None` turns it off.
+    /// Client-side pacing (at most N starts per period, spread evenly, slowed
+    /// down by the server's 429s); `None` turns it off.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = limit;
         self
+    }
+
+    /// Pace through this limiter, at the [`rate_limit`](Self::rate_limit), instead
+    /// of in-process: e.g. a `RedisLimiter` (feature `redis`), one budget for
+    /// every process and host with the same credentials, or your own
+    /// `Arc<dyn Limiter>`. With `.rate_limit(None)` the build fails.
+    pub fn rate_limiter(mut self, limiter: impl IntoLimiter + Send + 'static) -> Self {
+        self.limiter = Some(MakeLimiter(Box::new(move |setup| {
+            limiter.into_limiter(setup)
+        })));
+        self
+    }
+
+    /// Share the rate budget through the Redis at `url` (`redis://host:port/db`),
+    /// falling back to in-process pacing at half the rate while it is down: the
+    /// same as `.rate_limiter(RedisLimiter::new(url)?)`. Without the `redis`
+    /// feature, [`build`](Self::build) fails.
+    pub fn rate_limit_url(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        #[cfg(feature = "redis")]
+        let make = move |setup: &LimiterSetup| {
+            crate::limiter::RedisLimiter::new(&url)?.into_limiter(setup)
+        };
+        #[cfg(not(feature = "redis"))]
+        let make = move |_: &LimiterSetup| -> Result<Arc<dyn Limiter>, Error> {
+            let _ = url;
+            Err(Error::Configuration(
+                "a shared rate limiter (INGO_RATE_LIMIT_URL) needs ingo-banking's `redis` feature"
+                    .into(),
+            ))
+        };
+        let mut builder = self;
+        builder.limiter = Some(MakeLimiter(Box::new(make)));
+        builder
     }
 
     /// Send the api key as a body field instead of the `api_key` header.
@@ -257,7 +308,18 @@ impl ClientBuilder {
         let timeout = positive("timeout", self.timeout)?;
         let connect_timeout = positive("connect_timeout", self.connect_timeout)?;
         let retry = checked_policy(self.retry)?;
-        let pacer = self.rate_limit.map(pacer).transpose()?;
+        let limiter: Option<Arc<dyn Limiter>> = match (self.rate_limit, self.limiter) {
+            (None, None) => None,
+            (Some(rate), None) => Some(Arc::new(LocalLimiter::new(rate)?)),
+            (Some(rate), Some(MakeLimiter(make))) => {
+                Some(make(&LimiterSetup::new(rate, &credentials))?)
+            }
+            (None, Some(_)) => {
+                return Err(Error::Configuration(
+                    "a rate limiter needs a rate limit, and .rate_limit(None) turned it off".into(),
+                ));
+            }
+        };
         if self.max_response_bytes == 0 {
             return Err(Error::Configuration(
                 "max_response_bytes must be greater than 0".into(),
@@ -296,7 +358,8 @@ impl ClientBuilder {
             credentials,
             api_key_placement: self.api_key_placement,
             retry,
-            pacer,
+            limiter,
+            answers: AtomicU64::new(0),
             skew: ClockSkew::default(),
         })))
     }
@@ -326,18 +389,13 @@ fn checked_policy(policy: RetryPolicy) -> Result<RetryPolicy, Error> {
     })
 }
 
-/// The pacer for `limit`: the one place a rate limit is checked.
-fn pacer(limit: RateLimit) -> Result<Pacer, Error> {
-    let max_requests = std::num::NonZeroU32::new(limit.max_requests).ok_or_else(|| {
-        Error::Configuration(
-            "rate limit: max_requests must be at least 1 (use .rate_limit(None) for no pacing)"
-                .into(),
-        )
-    })?;
-    Ok(Pacer::new(
-        max_requests,
-        positive("rate limit period", limit.per)?,
-    ))
+/// What makes a client's limiter, once the credentials and the rate are known.
+struct MakeLimiter(Box<dyn FnOnce(&LimiterSetup) -> Result<Arc<dyn Limiter>, Error> + Send>);
+
+impl fmt::Debug for MakeLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MakeLimiter")
+    }
 }
 
 /// A URL, HTTPS or plain HTTP to loopback (or when explicitly allowed).

@@ -46,9 +46,9 @@ mod client;
 mod credentials;
 mod engine;
 mod error;
+mod limiter;
 mod open_enum;
 mod operation;
-mod pacing;
 mod paginate;
 mod retry;
 mod skew;
@@ -64,13 +64,16 @@ mod generated {
 pub use call::ResponseValue;
 pub use classify::FailureClass;
 pub use client::{
-    ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL, Environment,
+    ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_BASE_URL,
+    ENV_RATE_LIMIT_URL, Environment,
 };
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
 pub use error::Error;
 pub use generated::{OPERATIONS, builder, types};
+#[cfg(feature = "redis")]
+pub use limiter::RedisLimiter;
+pub use limiter::{IntoLimiter, Limiter, LimiterSetup, LocalLimiter, RateLimit, Refusal};
 pub use operation::Operation;
-pub use pacing::RateLimit;
 pub use paginate::{Items, ListOperation, Page, PageFuture, PageInfo, Pages};
 pub use retry::RetryPolicy;
 pub use validate::Violation;
