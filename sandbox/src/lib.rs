@@ -82,6 +82,7 @@ pub use auth::{
 pub use authorization::{ALGORITHM, AuthorizationHeader, SIGNED_HEADERS, parse_authorization};
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError};
+pub use ratelimit::RateLimitMode;
 pub use refusal::AuthError;
 
 /// The API key used when [`SandboxConfig::api_key`] is `None`.
@@ -127,6 +128,10 @@ pub struct SandboxConfig {
     /// `Retry-After: 1` and `{"message":"API rate limit exceeded"}`.
     /// Refused requests do not count. `None` (the default): no limit.
     pub rate_limit: Option<u32>,
+    /// How [`rate_limit`](Self::rate_limit) counts: Kong's sliding window
+    /// (the default), or [`RateLimitMode::Strict`], nginx's `limit_req` with
+    /// no burst (requests less than 1/N s apart are refused, the same way).
+    pub rate_limit_mode: RateLimitMode,
 }
 
 impl Default for SandboxConfig {
@@ -145,6 +150,7 @@ impl Default for SandboxConfig {
             hmac_secret: None,
             request_id_header: Some(DEFAULT_REQUEST_ID_HEADER.to_owned()),
             rate_limit: None,
+            rate_limit_mode: RateLimitMode::Window,
         }
     }
 }
@@ -206,7 +212,9 @@ impl Sandbox {
             faults: Faults::new(config.faults),
             clock_offset_secs: AtomicI64::new(config.clock_offset_secs),
             request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
-            limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
+            limiter: config
+                .rate_limit
+                .map(|n| ratelimit::RateLimiter::new(n, config.rate_limit_mode)),
             log: Default::default(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
