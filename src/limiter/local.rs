@@ -165,7 +165,7 @@ mod tests {
         Arc::new(LocalLimiter::new(RateLimit::per_second(n)).unwrap())
     }
 
-    const FIVE: Duration = Duration::from_millis(204);
+    const FIVE: Duration = Duration::from_millis(210);
 
     async fn starts(limiter: &Arc<LocalLimiter>, n: usize) -> Vec<Duration> {
         let t0 = Instant::now();
@@ -190,7 +190,7 @@ mod tests {
     }
 
     /// 50 concurrent callers under tokio's paused clock: one start every
-    /// 204 ms, so no second ever holds more than five.
+    /// 210 ms, so no second ever holds more than five.
     #[tokio::test(start_paused = true)]
     async fn a_burst_of_50_is_spread_evenly() {
         let limiter = per_second(5);
@@ -210,7 +210,7 @@ mod tests {
         let others = tokio::time::timeout(Duration::from_secs(60), starts(&limiter, 4))
             .await
             .expect("a caller was blocked by the abandoned waiter");
-        assert_spaced(&others, Duration::from_millis(510));
+        assert_spaced(&others, Duration::from_millis(525));
         drop(stuck);
     }
 
@@ -219,7 +219,7 @@ mod tests {
         let limiter = per_second(1);
         let now = Instant::now();
         limiter.acquire(Some(now)).await.unwrap();
-        let interval = Duration::from_millis(1020);
+        let interval = Duration::from_millis(1050);
         let deadline = now + Duration::from_millis(500);
         assert_eq!(
             limiter.acquire(Some(deadline)).await,
@@ -242,7 +242,7 @@ mod tests {
         limiter.throttle(Some(Duration::from_secs(2)));
         let starts = waiting.await.unwrap();
         // Two started before the hold; the others after it, spaced at the
-        // slowed rate (204 ms / 0.7).
+        // slowed rate (210 ms / 0.7).
         assert_eq!(&starts[..2], &[Duration::ZERO, FIVE]);
         let held = Duration::from_millis(2_300);
         assert_eq!(starts[2], held, "{starts:?}");

@@ -29,12 +29,13 @@ pub use redis::RedisLimiter;
 /// The longest any duration setting is taken to be (a day).
 const MAX_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Starts are spaced by the limit's interval plus this share of it, so that
-/// network jitter cannot put N + 1 of them in one of the gateway's windows.
-const GUARD: f64 = 0.02;
+/// Starts are spaced by the limit's interval plus this share of it (10 ms at
+/// 5/s), so that jitter on the way to the gateway neither brings two starts
+/// closer than its interval nor puts N + 1 of them in one of its windows.
+const GUARD: f64 = 0.05;
 
 /// At most `max_requests` request starts in any window of `per`, spread
-/// evenly: one every `per / max_requests` (plus a 2 % guard against jitter).
+/// evenly: one every `per / max_requests` (plus a 5 % guard against jitter).
 ///
 /// ```
 /// use std::time::Duration;
@@ -182,7 +183,7 @@ mod tests {
     #[test]
     fn intervals_carry_the_guard_and_absurd_limits_are_bounded() {
         let five = RateLimit::per_second(5).interval().unwrap();
-        assert_eq!(five, Duration::from_millis(204));
+        assert_eq!(five, Duration::from_millis(210));
         let slow = RateLimit::new(1, Duration::MAX).interval().unwrap();
         assert_eq!(slow, MAX_PERIOD.mul_f64(1.0 + GUARD));
         assert!(RateLimit::new(u32::MAX, Duration::MAX).interval().is_ok());
