@@ -24,14 +24,25 @@ local next_free = tonumber(f[1]) or 0
 local hold = tonumber(f[2]) or 0
 local scale = tonumber(f[3]) or 1
 local smax, tthr = tonumber(f[4]), tonumber(f[5])
+-- No hold outlasts a day (a call's longest deadline) and no slot is handed
+-- out more than a few intervals ahead of it: a value past that (or NaN) is
+-- not this limiter's, so it is forgotten.
+local far = now + 86400000000 + 4 * base / floor
+if not (next_free <= far) then next_free = 0 end
+if not (hold <= far) then hold = 0 end
 
--- An answer moves the rate along the curve back to the limit.
+if scale ~= scale then scale = 1 end
+scale = math.min(1, math.max(floor, scale))
+-- An answer moves the rate along the curve back to the limit, whether or not
+-- a slot is handed out now (the caller reports each answer once).
 if answered and smax and tthr then
   local k = (smax * (1 - beta) / cubic) ^ (1 / 3)
   scale = cubic * ((now - tthr) / 1000000 - k) ^ 3 + smax
+  if scale ~= scale then scale = 1 end
+  scale = math.min(1, math.max(floor, scale))
+  if scale >= 1 then redis.call('HDEL', key, 'smax', 'tthr') end
+  redis.call('HSET', key, 'scale', tostring(scale))
 end
-if scale ~= scale then scale = 1 end
-scale = math.min(1, math.max(floor, scale))
 
 local interval = math.floor(base / scale)
 local at = math.max(now, next_free, hold)
@@ -42,7 +53,6 @@ if max_wait >= 0 and wait > max_wait then return {2, wait} end
 local horizon = 2 * interval
 if wait > horizon then return {1, wait - horizon} end
 
-if scale >= 1 then redis.call('HDEL', key, 'smax', 'tthr') end
-redis.call('HSET', key, 'next', at + interval, 'scale', tostring(scale))
+redis.call('HSET', key, 'next', at + interval)
 redis.call('PEXPIRE', key, math.floor((at + interval - now) / 1000) + 60000)
 return {0, wait}

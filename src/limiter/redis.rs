@@ -87,7 +87,7 @@ impl RedisLimiter {
         // The URL may carry a password: errors never repeat it.
         let client = redis::Client::open(url).map_err(|_| {
             Error::Configuration(
-                "the rate limiter's URL is not a Redis URL (redis://host:port/db)".into(),
+                "the shared rate limiter's URL is not a Redis URL (redis://host:port/db)".into(),
             )
         })?;
         let info = client.get_connection_info();
@@ -314,6 +314,12 @@ impl SharedBudget {
             let answered = budget.answered.swap(false, Ordering::AcqRel);
             let max_wait = left.map_or(-1, micros);
             match tokio::time::timeout(limit, budget.ask(max_wait, answered)).await {
+                // The script checked the deadline; a reply that did not is a wrong one.
+                Ok(Ok(Grant::StartIn(wait) | Grant::AskAgainIn(wait)))
+                    if left.is_some_and(|l| wait > l) =>
+                {
+                    return Err(Refusal::NoSlot(wait));
+                }
                 Ok(Ok(Grant::StartIn(wait))) => {
                     tokio::time::sleep(wait).await;
                     return Ok(());

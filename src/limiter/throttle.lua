@@ -17,6 +17,11 @@ local next_free = tonumber(f[1]) or 0
 local hold = tonumber(f[2]) or 0
 local scale = tonumber(f[3]) or 1
 local tthr = tonumber(f[4])
+-- As in acquire.lua: further ahead than that is not this limiter's.
+local far = now + 86400000000 + 4 * base / floor
+if not (next_free <= far) then next_free = 0 end
+if not (hold <= far) then hold = 0 end
+if not (hold_for <= 86400000000) then hold_for = 86400000000 end
 if scale ~= scale then scale = 1 end
 scale = math.min(1, math.max(floor, scale))
 
