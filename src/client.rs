@@ -169,7 +169,13 @@ impl ClientBuilder {
             .ok()
             .filter(|u| !u.trim().is_empty())
         {
-            builder = builder.rate_limit_url(url);
+            // Refused here rather than at `build`: the variable is named while it is fresh.
+            builder.limiter = Some(redis_limiter(&url).map_err(|e| match e {
+                Error::Configuration(why) => {
+                    Error::Configuration(format!("{ENV_RATE_LIMIT_URL}: {why}"))
+                }
+                other => other,
+            })?);
         }
         Ok(builder)
     }
@@ -222,33 +228,18 @@ impl ClientBuilder {
     /// every process and host with the same credentials, or your own
     /// `Arc<dyn Limiter>`. With `.rate_limit(None)` the build fails.
     pub fn rate_limiter(mut self, limiter: impl IntoLimiter + Send + 'static) -> Self {
-        self.limiter = Some(MakeLimiter(Box::new(move |setup| {
-            limiter.into_limiter(setup)
-        })));
+        self.limiter = Some(MakeLimiter::new(limiter));
         self
     }
 
     /// Share the rate budget through the Redis at `url` (`redis://host:port/db`),
     /// falling back to in-process pacing at half the rate while it is down: the
-    /// same as `.rate_limiter(RedisLimiter::new(url)?)`. Without the `redis`
-    /// feature, [`build`](Self::build) fails.
-    pub fn rate_limit_url(self, url: impl Into<String>) -> Self {
-        let url = url.into();
-        #[cfg(feature = "redis")]
-        let make = move |setup: &LimiterSetup| {
-            crate::limiter::RedisLimiter::new(&url)?.into_limiter(setup)
-        };
-        #[cfg(not(feature = "redis"))]
-        let make = move |_: &LimiterSetup| -> Result<Arc<dyn Limiter>, Error> {
-            let _ = url;
-            Err(Error::Configuration(
-                "a shared rate limiter (INGO_RATE_LIMIT_URL) needs ingo-banking's `redis` feature"
-                    .into(),
-            ))
-        };
-        let mut builder = self;
-        builder.limiter = Some(MakeLimiter(Box::new(make)));
-        builder
+    /// same as `.rate_limiter(RedisLimiter::new(url)?)`. A URL that is not
+    /// Redis's, or a build without the `redis` feature, fails [`build`](Self::build)
+    /// with [`Error::Configuration`] naming Redis.
+    pub fn rate_limit_url(mut self, url: impl Into<String>) -> Self {
+        self.limiter = Some(redis_limiter(&url.into()).unwrap_or_else(MakeLimiter::failing));
+        self
     }
 
     /// Send the api key as a body field instead of the `api_key` header.
@@ -390,7 +381,35 @@ fn checked_policy(policy: RetryPolicy) -> Result<RetryPolicy, Error> {
 }
 
 /// What makes a client's limiter, once the credentials and the rate are known.
-struct MakeLimiter(Box<dyn FnOnce(&LimiterSetup) -> Result<Arc<dyn Limiter>, Error> + Send>);
+struct MakeLimiter(Box<MakeFn>);
+
+type MakeFn = dyn FnOnce(&LimiterSetup) -> Result<Arc<dyn Limiter>, Error> + Send;
+
+impl MakeLimiter {
+    fn new(limiter: impl IntoLimiter + Send + 'static) -> Self {
+        MakeLimiter(Box::new(move |setup| limiter.into_limiter(setup)))
+    }
+
+    /// A setting already known to be wrong, refused by `build`.
+    fn failing(error: Error) -> Self {
+        MakeLimiter(Box::new(move |_| Err(error)))
+    }
+}
+
+/// The shared limiter for a Redis URL: the one place that knows whether this
+/// build has Redis.
+fn redis_limiter(url: &str) -> Result<MakeLimiter, Error> {
+    #[cfg(feature = "redis")]
+    return crate::limiter::RedisLimiter::new(url).map(MakeLimiter::new);
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = url;
+        Err(Error::Configuration(
+            "a rate budget shared through Redis needs ingo-banking's `redis` feature, which this build lacks"
+                .into(),
+        ))
+    }
+}
 
 impl fmt::Debug for MakeLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -46,7 +46,11 @@ async fn a_strict_gateway_costs_a_few_refusals_and_little_time() {
     // What the gateway allows: one start every 1/RATE s.
     let ideal = Duration::from_secs(PAGES) / RATE;
     eprintln!("{PAGES} pages in {took:?} (ideal {ideal:?}), {refused} refused");
-    assert_eq!(log.len() - refused, PAGES as usize, "each page answered once");
+    assert_eq!(
+        log.len() - refused,
+        PAGES as usize,
+        "each page answered once"
+    );
     assert!(refused <= 10, "{refused} refusals");
     assert!(
         took <= ideal.mul_f64(1.25),

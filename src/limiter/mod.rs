@@ -138,7 +138,8 @@ pub struct LimiterSetup {
 }
 
 impl LimiterSetup {
-    pub(crate) fn new(rate: RateLimit, credentials: &Credentials) -> Self {
+    /// What a client with this rate limit and these credentials gives its limiter.
+    pub fn new(rate: RateLimit, credentials: &Credentials) -> Self {
         LimiterSetup {
             rate,
             budget: budget_name(credentials),
