@@ -112,6 +112,8 @@ pub struct Connection {
     pub retries: u32,
     /// Requests per second; 0 = no pacing.
     pub rate_limit: u32,
+    /// A Redis URL: the rate budget shared with every process on these credentials.
+    pub rate_limit_url: Option<String>,
 }
 
 /// A parsed command line.
@@ -220,6 +222,16 @@ fn global_args() -> Vec<Arg> {
             .default_value("5")
             .value_parser(clap::value_parser!(u32).range(0..=10_000))
             .help("At most N requests per second (0 = no pacing; Ingo asks for at most 5)")
+            .help_heading(CONNECTION),
+        value("rate_limit_url", "rate-limit-url")
+            .env(ingo_banking::ENV_RATE_LIMIT_URL)
+            // The URL may hold Redis's password.
+            .hide_env_values(true)
+            .value_name("URL")
+            .help(
+                "Share the --rate-limit budget, through the Redis at URL (redis://host:port/db), \
+                 with every process and host using the same credentials",
+            )
             .help_heading(CONNECTION),
         value("output", "output")
             .short('o')
@@ -439,6 +451,7 @@ pub fn parse(cmd: &mut Command, matches: &ArgMatches) -> Result<Invocation, clap
             .unwrap_or(Duration::from_secs(30)),
         retries: leaf.get_one::<u32>("retries").copied().unwrap_or(3),
         rate_limit: leaf.get_one::<u32>("rate_limit").copied().unwrap_or(5),
+        rate_limit_url: text("rate_limit_url").filter(|u| !u.trim().is_empty()),
     };
     let format = leaf
         .get_one::<String>("output")
