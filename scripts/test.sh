@@ -9,7 +9,12 @@
 #      rules are checked before sending, and its responses decode leniently;
 #   4. a broken spec fails the build with a message naming the file;
 #   5. the README's example, built and run by a crate outside the workspace;
-#   6. every crate packages, and builds from its package alone (cargo package).
+#   6. the rate limiters: the in-process one in the library's default build
+#      (no redis crate), and with the `redis` feature the shared one against
+#      real redis-servers the tests start (scripts/redis-server.sh installs
+#      redis-server if missing; the CLI enables the feature by default, so
+#      step 2 already builds the library with it);
+#   7. every crate packages, and builds from its package alone (cargo package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +25,8 @@ skip_or_fail() {
 }
 
 mkdir -p target/tools
+# Before step 2, whose workspace build has the `redis` feature (through the CLI).
+bash scripts/redis-server.sh
 if have_python; then
   python3 tests/fixtures/extend_spec.py spec/ingo-banking.yaml target/extended-spec.yaml
   python3 tests/fixtures/all_features.py spec/ingo-banking.yaml target/all-features-spec.yaml
@@ -62,7 +69,14 @@ fi
 echo "broken spec rejected: $(grep -m1 'ingo spec error' <<<"$out")"
 echo "==> 5. the README example, from a crate outside the workspace"
 bash scripts/readme-example.sh
-echo "==> 6. cargo package --workspace (each crate builds from its package)"
+echo "==> 6. rate limiters: the default build, then with the redis feature against redis-server"
+if cargo tree -p ingo-banking -e normal --prefix none | grep -q '^redis '; then
+  echo "error: the library's default build pulls in the redis crate" >&2; exit 1
+fi
+cargo test -p ingo-banking --lib --test pacing
+cargo test -p ingo-banking --features redis --lib --test pacing --test shared_limiter
+cargo test -p ingo-cli --test rate_limit_url
+echo "==> 7. cargo package --workspace (each crate builds from its package)"
 # cargo verifies the client against ingo-codegen served from a local registry
 # it makes under target/package; being "from a registry", a codegen of the
 # same version that an earlier run unpacked and compiled counts as fresh even

@@ -36,6 +36,7 @@ pub fn bare() -> Command {
         "INGO_HMAC_USERNAME",
         "INGO_HMAC_SECRET",
         "INGO_SPEC",
+        "INGO_RATE_LIMIT_URL",
     ] {
         cmd.env_remove(var);
     }
