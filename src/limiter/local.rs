@@ -107,7 +107,11 @@ impl LocalLimiter {
     async fn wait_for_start(&self, deadline: Option<Instant>) -> Result<(), Refusal> {
         let mut at = self.reserve(deadline)?;
         loop {
-            tokio::time::sleep_until(at).await;
+            // tokio's timer rounds up to the next millisecond: a slot due now
+            // is taken now, not a millisecond later.
+            if at > Instant::now() {
+                tokio::time::sleep_until(at).await;
+            }
             match self.check_in(deadline)? {
                 CheckIn::Start => return Ok(()),
                 CheckIn::WaitUntil(later) => at = later,

@@ -321,7 +321,10 @@ impl SharedBudget {
                     return Err(Refusal::NoSlot(wait));
                 }
                 Ok(Ok(Grant::StartIn(wait))) => {
-                    tokio::time::sleep(wait).await;
+                    // As in the local limiter: no timer (a millisecond) for a slot due now.
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
                     return Ok(());
                 }
                 Ok(Ok(Grant::AskAgainIn(wait))) => tokio::time::sleep(wait).await,
