@@ -110,12 +110,7 @@ async fn overhead(redis: &redis::RedisServer) {
         async move {
             let t = Instant::now();
             for _ in 0..CALLS {
-                client
-                    .list_contacts()
-                    .user_id("user-demo")
-                    .business_id("buss-demo")
-                    .per_page(1)
-                    .call()
+                workers::one_call(&client, "user-demo")
                     .await
                     .expect("a call");
             }

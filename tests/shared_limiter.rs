@@ -12,13 +12,11 @@ mod redis;
 #[path = "common/workers.rs"]
 mod workers;
 
-use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
 use ingo_banking::{Client, Error, RedisLimiter};
-use ingo_sandbox::{FaultRule, RateLimitMode, Sandbox, SandboxConfig};
+use ingo_sandbox::{FaultRule, Sandbox, SandboxConfig};
 use redis::RedisServer;
 use workers::{Finished, Job};
 
@@ -69,15 +67,14 @@ fn calls(n: u32, user: &str) -> Job {
     }
 }
 
+/// Start one worker per job against `sandbox`, all on `redis`'s budget.
+fn start_workers(sandbox: &Sandbox, redis: &RedisServer, jobs: &[Job]) -> Vec<workers::Worker> {
+    workers::spawn_all(WORKER_ARGS, sandbox, &redis.url(), jobs)
+}
+
 /// Run one worker per job against `sandbox`, all on `redis`'s budget.
 fn run_workers(sandbox: &Sandbox, redis: &RedisServer, jobs: &[Job]) -> Vec<Finished> {
-    let url = redis.url();
-    let running: Vec<_> = jobs
-        .iter()
-        .map(|job| workers::spawn(WORKER_ARGS, sandbox, Some(&url), job))
-        .collect();
-    let deadline = Instant::now() + HANG;
-    running.into_iter().map(|w| w.finish(deadline)).collect()
+    workers::finish_all(start_workers(sandbox, redis, jobs), Instant::now() + HANG)
 }
 
 fn refusals(sandbox: &Sandbox) -> usize {
@@ -154,11 +151,7 @@ fn a_retry_after_answered_to_one_process_holds_the_others() {
         calls(12, "user-c"),
     ];
     let (finished, arrived) = workers::arrivals(&sandbox, || {
-        let url = redis.url();
-        let running: Vec<_> = jobs
-            .iter()
-            .map(|job| workers::spawn(WORKER_ARGS, &sandbox, Some(&url), job))
-            .collect();
+        let running = start_workers(&sandbox, &redis, &jobs);
         // Mid-run, the next request (whoever sends it) is answered 429, Retry-After: 2.
         let deadline = Instant::now() + HANG;
         while sandbox.requests().len() < 10 {
@@ -168,11 +161,7 @@ fn a_retry_after_answered_to_one_process_holds_the_others() {
         sandbox
             .faults()
             .add(FaultRule::status(429, Some("2")).first(1));
-        let deadline = Instant::now() + HANG;
-        running
-            .into_iter()
-            .map(|w| w.finish(deadline))
-            .collect::<Vec<_>>()
+        workers::finish_all(running, Instant::now() + HANG)
     });
     assert_all_answered(&finished, 12);
     let log = sandbox.requests();
@@ -214,11 +203,7 @@ fn scripts_flushed_mid_run_lose_nothing() {
     };
     let sandbox = kong_gateway(100);
     let jobs = [calls(20, "user-a"), calls(20, "user-b")];
-    let url = redis.url();
-    let running: Vec<_> = jobs
-        .iter()
-        .map(|job| workers::spawn(WORKER_ARGS, &sandbox, Some(&url), job))
-        .collect();
+    let running = start_workers(&sandbox, &redis, &jobs);
     let mut flushes = 0;
     let deadline = Instant::now() + HANG;
     while sandbox.requests().len() < 36 {
@@ -230,7 +215,7 @@ fn scripts_flushed_mid_run_lose_nothing() {
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    let finished: Vec<_> = running.into_iter().map(|w| w.finish(deadline)).collect();
+    let finished = workers::finish_all(running, deadline);
     assert!(flushes >= 5, "{flushes} flushes");
     assert_all_answered(&finished, 20);
     for f in &finished {
@@ -258,11 +243,7 @@ fn redis_killed_mid_run_loses_no_item_and_sharing_resumes() {
         Job::Walk { per_page: 10 },
         Job::Walk { per_page: 10 },
     ];
-    let url = redis.url();
-    let running: Vec<_> = jobs
-        .iter()
-        .map(|job| workers::spawn(WORKER_ARGS, &sandbox, Some(&url), job))
-        .collect();
+    let running = start_workers(&sandbox, &redis, &jobs);
     let deadline = Instant::now() + HANG;
     let wait_for = |n: usize| {
         while sandbox.requests().len() < n {
@@ -284,7 +265,7 @@ fn redis_killed_mid_run_loses_no_item_and_sharing_resumes() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let finished: Vec<_> = running.into_iter().map(|w| w.finish(deadline)).collect();
+    let finished = workers::finish_all(running, deadline);
     for (i, f) in finished.iter().enumerate() {
         let r = &f.report;
         assert_eq!(
@@ -313,14 +294,7 @@ fn redis_client(sandbox: &Sandbox, limiter: RedisLimiter) -> Client {
 }
 
 async fn one_call(client: &Client) -> Result<(), Error> {
-    client
-        .list_contacts()
-        .user_id("user-demo")
-        .business_id("buss-demo")
-        .per_page(1)
-        .call()
-        .await
-        .map(drop)
+    workers::one_call(client, "user-demo").await
 }
 
 /// Two keys on one Redis: two budgets. 15 calls on each, at the same time,
@@ -372,46 +346,6 @@ fn two_keys_share_nothing() {
                 assert!(!key.contains(credential), "{key}");
             }
         }
-    });
-}
-
-/// The strict gateway (nginx `limit_req` at 5 r/s, no burst) met
-/// through the shared limiter: a 62-page walk at the defaults has at most 10
-/// refusals and takes at most 1.25 x the ideal (pages / rate).
-#[test]
-fn a_strict_gateway_through_redis_costs_a_few_refusals() {
-    let _serial = serial();
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
-    block_on(async {
-        const PAGES: u64 = 62;
-        let sandbox = common::sandbox_with(SandboxConfig {
-            payment_intents: PAGES * 10,
-            rate_limit: Some(5),
-            rate_limit_mode: RateLimitMode::Strict,
-            ..Default::default()
-        });
-        let client = redis_client(&sandbox, RedisLimiter::new(&redis.url()).expect("URL"));
-        let started = Instant::now();
-        let walk = client
-            .list_payment_intents()
-            .per_page(10)
-            .items()
-            .prefetch(true)
-            .map_ok(|pi| pi.id)
-            .try_collect::<Vec<_>>();
-        let ids = tokio::time::timeout(HANG, walk)
-            .await
-            .expect("hang")
-            .expect("the walk succeeds");
-        let took = started.elapsed();
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 620);
-        let refused = refusals(&sandbox);
-        let ideal = Duration::from_secs(PAGES) / 5;
-        eprintln!("{PAGES} pages through Redis in {took:?} (ideal {ideal:?}), {refused} refused");
-        assert!(refused <= 10, "{refused} refusals");
-        assert!(took <= ideal.mul_f64(1.25), "{took:?}");
     });
 }
 

@@ -5,17 +5,18 @@
 -- KEYS[1]  the budget's hash: next (the next free slot, us), hold (no start
 --          before, us), scale (the adapted share of the limit), smax and tthr
 --          (the share and time of the last decrease).
--- ARGV     1 the interval at the limit (us); 2 the longest wait the caller can
---          take (us; -1: any); 3 '1' if the caller's process saw an answer
---          since its last call; 4-6 BETA, CUBIC, FLOOR (src/limiter/adaptive.rs).
+-- ARGV     1 the interval at the limit (us); 2-4 BETA, CUBIC, FLOOR
+--          (src/limiter/adaptive.rs); 5 the longest wait the caller can take
+--          (us; -1: any); 6 '1' if the caller's process saw an answer since its
+--          last call.
 -- Returns  {0, wait}: start in `wait` us (the slot is taken);
 --          {1, wait}: the slot is further off, ask again in `wait` us (nothing taken);
 --          {2, wait}: the earliest slot is past the caller's deadline (nothing taken).
 local key = KEYS[1]
 local base = tonumber(ARGV[1])
-local max_wait = tonumber(ARGV[2])
-local answered = ARGV[3] == '1'
-local beta, cubic, floor = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local beta, cubic, floor = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local max_wait = tonumber(ARGV[5])
+local answered = ARGV[6] == '1'
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

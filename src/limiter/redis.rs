@@ -225,36 +225,30 @@ impl Budget {
             .cloned()
     }
 
-    async fn ask(&self, max_wait_us: i64, answered: bool) -> Result<Grant, String> {
+    /// Run one of the scripts: the rate's arguments first, then `rest`.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        rest: &[i64],
+    ) -> Result<T, String> {
         let mut connection = self.connection().await.map_err(reason)?;
+        let mut call = script.key(&self.key);
+        call.arg(self.base_us).arg(BETA).arg(CUBIC).arg(FLOOR);
+        for arg in rest {
+            call.arg(*arg);
+        }
+        call.invoke_async(&mut connection).await.map_err(reason)
+    }
+
+    async fn ask(&self, max_wait_us: i64, answered: bool) -> Result<Grant, String> {
         let reply: Vec<i64> = self
-            .acquire
-            .key(&self.key)
-            .arg(self.base_us)
-            .arg(max_wait_us)
-            .arg(if answered { "1" } else { "0" })
-            .arg(BETA)
-            .arg(CUBIC)
-            .arg(FLOOR)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(reason)?;
+            .run(&self.acquire, &[max_wait_us, i64::from(answered)])
+            .await?;
         grant(&reply)
     }
 
     async fn report(&self, hold_us: i64) -> Result<(), String> {
-        let mut connection = self.connection().await.map_err(reason)?;
-        let _: i64 = self
-            .throttle
-            .key(&self.key)
-            .arg(self.base_us)
-            .arg(hold_us)
-            .arg(BETA)
-            .arg(CUBIC)
-            .arg(FLOOR)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(reason)?;
+        let _: i64 = self.run(&self.throttle, &[hold_us]).await?;
         Ok(())
     }
 

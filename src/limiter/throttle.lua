@@ -3,12 +3,12 @@
 -- its end, after which slots follow one interval apart.
 --
 -- KEYS[1]  the budget's hash (see acquire.lua).
--- ARGV     1 the interval at the limit (us); 2 the hold (us; 0: none);
---          3-5 BETA, CUBIC, FLOOR (src/limiter/adaptive.rs).
+-- ARGV     1 the interval at the limit (us); 2-4 BETA, CUBIC, FLOOR
+--          (src/limiter/adaptive.rs); 5 the hold (us; 0: none).
 local key = KEYS[1]
 local base = tonumber(ARGV[1])
-local hold_for = tonumber(ARGV[2])
-local beta, floor = tonumber(ARGV[3]), tonumber(ARGV[5])
+local beta, floor = tonumber(ARGV[2]), tonumber(ARGV[4])
+local hold_for = tonumber(ARGV[5])
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

@@ -103,21 +103,26 @@ pub fn run_if_worker() -> bool {
     true
 }
 
+/// One call of one item, for `user`.
+pub async fn one_call(client: &Client, user: &str) -> Result<(), ingo_banking::Error> {
+    client
+        .list_contacts()
+        .user_id(user)
+        .business_id("buss-demo")
+        .per_page(1)
+        .call()
+        .await
+        .map(drop)
+}
+
 async fn run(job: Job) -> Result<Report, String> {
     let client = Client::from_env().map_err(|e| e.to_string())?;
     let mut report = Report::default();
     match job {
         Job::Calls { n, user } => {
             for _ in 0..n {
-                let call = client
-                    .list_contacts()
-                    .user_id(user.as_str())
-                    .business_id("buss-demo")
-                    .per_page(1)
-                    .call()
-                    .await;
-                match call {
-                    Ok(_) => report.ok += 1,
+                match one_call(&client, &user).await {
+                    Ok(()) => report.ok += 1,
                     Err(e) => {
                         report.error = Some(e.to_string());
                         break;
@@ -150,6 +155,18 @@ pub struct Worker {
     child: Child,
     out: std::thread::JoinHandle<String>,
     err: std::thread::JoinHandle<String>,
+}
+
+/// Start one worker per job, all on the budget at `redis_url`.
+pub fn spawn_all(args: &[&str], sandbox: &Sandbox, redis_url: &str, jobs: &[Job]) -> Vec<Worker> {
+    jobs.iter()
+        .map(|job| spawn(args, sandbox, Some(redis_url), job))
+        .collect()
+}
+
+/// Wait for every worker until `deadline` (see [`Worker::finish`]).
+pub fn finish_all(running: Vec<Worker>, deadline: Instant) -> Vec<Finished> {
+    running.into_iter().map(|w| w.finish(deadline)).collect()
 }
 
 /// Start a worker: this binary again (`args` select the worker in a test
