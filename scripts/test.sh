@@ -13,7 +13,11 @@
 #      every schema keyword (and format) the generator does not implement,
 #      named with its JSON path, and two operationIds that name one method;
 #   5. the README's example, built and run by a crate outside the workspace;
-#   6. every crate packages, and builds from its package alone (cargo package).
+#   6. the in-process rate limiter in the library's default build (no redis
+#      crate); the shared one (feature `redis`, on through the CLI) ran in
+#      step 2 against real redis-servers the tests start
+#      (scripts/redis-server.sh, run first, installs redis-server if missing);
+#   7. every crate packages, and builds from its package alone (cargo package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,9 @@ skip_or_fail() {
 }
 
 mkdir -p target/tools target/refused
+# Before step 2, whose workspace build has the `redis` feature (through the CLI),
+# so the shared-limiter tests run there against real redis-servers.
+bash scripts/redis-server.sh
 if have_python; then
   python3 tests/fixtures/extend_spec.py spec/ingo-banking.yaml target/extended-spec.yaml
   python3 tests/fixtures/all_features.py spec/ingo-banking.yaml target/all-features-spec.yaml
@@ -89,7 +96,12 @@ if have_python; then
 else
   skip_or_fail "the dependent crate's spec is written by python3"
 fi
-echo "==> 6. cargo package --workspace (each crate builds from its package)"
+echo "==> 6. the in-process rate limiter in the library's default build (no redis crate)"
+if cargo tree -p ingo-banking -e normal --prefix none | grep -q '^redis '; then
+  echo "error: the library's default build pulls in the redis crate" >&2; exit 1
+fi
+cargo test -p ingo-banking --lib --test pacing
+echo "==> 7. cargo package --workspace (each crate builds from its package)"
 # cargo verifies the client against ingo-codegen served from a local registry
 # it makes under target/package; being "from a registry", a codegen of the
 # same version that an earlier run unpacked and compiled counts as fresh even

@@ -13,7 +13,7 @@ use reqwest::header::{
 use tokio::time::Instant;
 
 use crate::client::Shared;
-use crate::pacing::NoSlot;
+use crate::limiter::Refusal;
 use crate::{Error, signing};
 
 const X_DATE: HeaderName = HeaderName::from_static("x-date");
@@ -61,7 +61,7 @@ pub(crate) enum Attempted {
     NoSlot(Duration),
     /// The call's deadline passed before anything was sent.
     Expired,
-    /// The request could not be stamped or signed; nothing was sent.
+    /// The request could not be paced, stamped or signed; nothing was sent.
     Unsendable(Error),
 }
 
@@ -73,10 +73,15 @@ pub(crate) async fn attempt(
     deadline: Option<Instant>,
     offset_ms: i64,
 ) -> Attempted {
-    if let Some(pacer) = &shared.pacer
-        && let Err(NoSlot(wait)) = pacer.acquire(deadline).await
-    {
-        return Attempted::NoSlot(wait);
+    if let Some(limiter) = &shared.limiter {
+        match limiter.acquire(deadline).await {
+            Ok(()) => {}
+            Err(Refusal::NoSlot(wait)) => return Attempted::NoSlot(wait),
+            Err(Refusal::Unavailable { limiter, reason }) => {
+                let limiter = limiter.to_string();
+                return Attempted::Unsendable(Error::RateLimiterUnavailable { limiter, reason });
+            }
+        }
     }
     let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
     if remaining.is_some_and(|r| r.is_zero()) {

@@ -6,7 +6,7 @@
 //! whether calling again later may succeed ([`Error::is_transient`]), how the
 //! retry policy may retry it, and the `ingo` CLI's exit code. As in
 //! aws-smithy-runtime, classifiers are tried in order and the first with an
-//! opinion wins: the clock-skew one, then the table.
+//! opinion wins: the clock-skew one, the gateway's own 429, then the table.
 
 use std::time::{Duration, SystemTime};
 
@@ -35,6 +35,8 @@ pub enum FailureClass {
     Throttled,
     /// The client's own rate limit had no slot before the call's deadline.
     NoPacingSlot,
+    /// The shared rate limiter's store cannot be reached (and fails closed).
+    LimiterUnavailable,
     /// 502, 503 or 504: a gateway or the platform is briefly unavailable.
     Unavailable,
     /// 500: often a bug rather than a blip (retried only with `retry_500`).
@@ -78,6 +80,7 @@ impl FailureClass {
             Unauthorized => (false, Never, 4),
             Throttled => (true, IfRepeatable, 5),
             NoPacingSlot => (true, Never, 5),
+            LimiterUnavailable => (true, NotSent, 5),
             Unavailable => (true, IfRepeatable, 5),
             InternalError => (false, IfRepeatableAndOptedIn, 3),
             Rejected => (false, Never, 3),
@@ -122,6 +125,7 @@ impl Error {
             Error::Unauthorized { .. } => FailureClass::Unauthorized,
             Error::RateLimited { status: None, .. } => FailureClass::NoPacingSlot,
             Error::RateLimited { .. } => FailureClass::Throttled,
+            Error::RateLimiterUnavailable { .. } => FailureClass::LimiterUnavailable,
             Error::Api {
                 status: 502..=504, ..
             } => FailureClass::Unavailable,
@@ -146,6 +150,8 @@ pub(crate) struct Failed {
     pub error: Error,
     /// The server's plausible `Retry-After`, if it sent one.
     pub retry_after: Option<Duration>,
+    /// The gateway refused the request itself: it never reached the API.
+    pub not_forwarded: bool,
 }
 
 impl From<Error> for Failed {
@@ -153,6 +159,7 @@ impl From<Error> for Failed {
         Failed {
             error,
             retry_after: None,
+            not_forwarded: false,
         }
     }
 }
@@ -220,6 +227,7 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
         .get(RETRY_AFTER)
         .and_then(|v| parse_retry_after(v, now));
     let (message, envelope, excerpt) = message_of(response);
+    let not_forwarded = status == 429 && envelope.as_deref().is_some_and(is_kong_rate_limit);
     let error = match status {
         401 | 403 => Error::Unauthorized {
             status,
@@ -260,7 +268,21 @@ fn by_status(response: &Buffered, now: SystemTime) -> Failed {
             idempotency_key: None,
         },
     };
-    Failed { error, retry_after }
+    Failed {
+        error,
+        retry_after,
+        not_forwarded,
+    }
+}
+
+/// Kong's rate-limiting plugin answers `{"message": "API rate limit
+/// exceeded"}` with no `status`, which the API's own envelope always has.
+fn is_kong_rate_limit(body: &serde_json::Value) -> bool {
+    body.get("status").is_none()
+        && body
+            .get("message")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("API rate limit exceeded"))
 }
 
 /// The message of an error body: the envelope's or the gateway's `message`
@@ -305,13 +327,17 @@ pub(crate) struct CallState {
 }
 
 /// How a failure may be retried: the first classifier with an opinion wins.
-pub(crate) fn retry_rule(error: &Error, state: CallState) -> RetryRule {
-    let class = error.class();
+pub(crate) fn retry_rule(failed: &Failed, state: CallState) -> RetryRule {
+    let class = failed.error.class();
     // A 401 for an attempt signed with an offset the estimate has since left
     // behind (this response's `Date`, or a concurrent call's) was a clock
     // refusal: once, at once, whatever the operation.
     if class == FailureClass::Unauthorized && state.skew_moved && !state.skew_retried {
         return RetryRule::Now;
+    }
+    // The gateway's own 429 never reached the API: any operation may repeat it.
+    if class == FailureClass::Throttled && failed.not_forwarded {
+        return RetryRule::NotSent;
     }
     class.meaning().retry
 }
@@ -331,6 +357,7 @@ mod tests {
             (Unauthorized, false, Never, 4),
             (Throttled, true, IfRepeatable, 5),
             (NoPacingSlot, true, Never, 5),
+            (LimiterUnavailable, true, NotSent, 5),
             (Unavailable, true, IfRepeatable, 5),
             (InternalError, false, IfRepeatableAndOptedIn, 3),
             (Rejected, false, Never, 3),
@@ -468,9 +495,42 @@ mod tests {
             skew_moved,
             skew_retried,
         };
+        let refused = Failed::from(refused);
         assert_eq!(retry_rule(&refused, state(true, false)), Now);
         assert_eq!(retry_rule(&refused, state(true, true)), Never);
         assert_eq!(retry_rule(&refused, state(false, false)), Never);
-        assert_eq!(retry_rule(&api(503), state(true, false)), IfRepeatable);
+        let unavailable = Failed::from(api(503));
+        assert_eq!(retry_rule(&unavailable, state(true, false)), IfRepeatable);
+    }
+
+    /// Kong's own 429 never reached the API, so any operation repeats it; a
+    /// 429 in the API's envelope (or with another message) may have.
+    #[test]
+    fn the_gateways_own_429_is_retried_for_any_operation() {
+        let rule = |body: &str| {
+            let response = Buffered {
+                status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+                headers: Default::default(),
+                body: bytes::Bytes::from(body.to_string()),
+            };
+            let Classified::Failure(failed) =
+                classify(Attempted::Answered(response), 1024, SystemTime::now(), None)
+            else {
+                panic!("a 429 is a failure");
+            };
+            assert_eq!(failed.error.class(), Throttled, "{body}");
+            let calm = CallState {
+                skew_moved: false,
+                skew_retried: false,
+            };
+            retry_rule(&failed, calm)
+        };
+        assert_eq!(rule(r#"{"message":"API rate limit exceeded"}"#), NotSent);
+        assert_eq!(rule(r#"{"message": " api rate limit exceeded "}"#), NotSent);
+        let enveloped = r#"{"status":"error","message":"API rate limit exceeded"}"#;
+        assert_eq!(rule(enveloped), IfRepeatable);
+        assert_eq!(rule(r#"{"message":"slow down"}"#), IfRepeatable);
+        assert_eq!(rule("<html>429</html>"), IfRepeatable);
+        assert_eq!(rule(""), IfRepeatable);
     }
 }

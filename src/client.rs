@@ -3,11 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::pacing::{Pacer, RateLimit};
+use crate::limiter::{IntoLimiter, Limiter, LimiterSetup, LocalLimiter, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::skew::ClockSkew;
 use crate::{Credentials, Error};
@@ -43,7 +44,9 @@ pub(crate) struct Shared {
     pub api_key_header: HeaderValue,
     pub api_key_placement: ApiKeyPlacement,
     pub retry: RetryPolicy,
-    pub pacer: Option<Pacer>,
+    pub limiter: Option<Arc<dyn Limiter>>,
+    /// Responses answered with success, for the retry of a 429 (see the engine).
+    pub answers: AtomicU64,
     pub skew: ClockSkew,
     /// The proxy requests go through, if any, without its credentials (for errors).
     pub proxy: Option<String>,
@@ -57,7 +60,7 @@ impl fmt::Debug for Client {
             .field("credentials", &shared.credentials)
             .field("api_key_placement", &shared.api_key_placement)
             .field("retry", &shared.retry)
-            .field("pacer", &shared.pacer)
+            .field("limiter", &shared.limiter)
             .field("max_response_bytes", &shared.max_response_bytes)
             .field("clock_offset_ms", &shared.skew.offset_ms())
             .finish()
@@ -92,6 +95,10 @@ pub fn certificates(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>,
     }
     Ok(certificates)
 }
+
+/// The environment variable [`ClientBuilder::from_env`] reads a shared rate
+/// limiter's URL from (`redis://host:port/db`; see [`ClientBuilder::rate_limit_url`]).
+pub const ENV_RATE_LIMIT_URL: &str = "INGO_RATE_LIMIT_URL";
 
 /// Where the API lives. The base URL includes the `/api/v4` stem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +148,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    limiter: Option<MakeLimiter>,
     api_key_placement: ApiKeyPlacement,
     allow_insecure_http: bool,
     max_response_bytes: u64,
@@ -165,6 +173,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             rate_limit: Some(RateLimit::default()),
+            limiter: None,
             api_key_placement: ApiKeyPlacement::Header,
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -181,7 +190,8 @@ impl ClientBuilder {
     /// `INGO_ENV` (`sandbox`, the default, or `production`), or any base URL
     /// from `INGO_BASE_URL` (which wins); extra CA certificates to trust from
     /// `INGO_CA_CERT` (PEM files, separated by `:`); where the api key
-    /// travels from `INGO_API_KEY_IN` (`header`, the default, or `body`).
+    /// travels from `INGO_API_KEY_IN` (`header`, the default, or `body`); a
+    /// rate budget shared through Redis from `INGO_RATE_LIMIT_URL`.
     /// Anything else is set on the builder it returns.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Self::default().credentials(Credentials::from_env()?);
@@ -212,6 +222,18 @@ impl ClientBuilder {
                     "{ENV_API_KEY_IN}={other:?}: expected `header` or `body`"
                 )));
             }
+        }
+        if let Some(url) = std::env::var(ENV_RATE_LIMIT_URL)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            // Refused here rather than at `build`: the variable is named while it is fresh.
+            builder.limiter = Some(redis_limiter(&url).map_err(|e| match e {
+                Error::Configuration(why) => {
+                    Error::Configuration(format!("{ENV_RATE_LIMIT_URL}: {why}"))
+                }
+                other => other,
+            })?);
         }
         Ok(builder)
     }
@@ -252,9 +274,29 @@ impl ClientBuilder {
         self
     }
 
-    /// Client-side pacing; `None` turns it off.
+    /// Client-side pacing (at most N starts per period, spread evenly, slowed
+    /// down by the server's 429s); `None` turns it off.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = limit;
+        self
+    }
+
+    /// Pace through this limiter, at the [`rate_limit`](Self::rate_limit), instead
+    /// of in-process: e.g. a `RedisLimiter` (feature `redis`), one budget for
+    /// every process and host with the same credentials, or your own
+    /// `Arc<dyn Limiter>`. With `.rate_limit(None)` the build fails.
+    pub fn rate_limiter(mut self, limiter: impl IntoLimiter + Send + 'static) -> Self {
+        self.limiter = Some(MakeLimiter::new(limiter));
+        self
+    }
+
+    /// Share the rate budget through the Redis at `url` (`redis://host:port/db`),
+    /// falling back to in-process pacing at half the rate while it is down: the
+    /// same as `.rate_limiter(RedisLimiter::new(url)?)`. A URL that is not
+    /// Redis's, or a build without the `redis` feature, fails [`build`](Self::build)
+    /// with [`Error::Configuration`] naming Redis.
+    pub fn rate_limit_url(mut self, url: impl Into<String>) -> Self {
+        self.limiter = Some(redis_limiter(&url.into()).unwrap_or_else(MakeLimiter::failing));
         self
     }
 
@@ -315,7 +357,18 @@ impl ClientBuilder {
         let timeout = positive("timeout", self.timeout)?;
         let connect_timeout = positive("connect_timeout", self.connect_timeout)?;
         let retry = checked_policy(self.retry)?;
-        let pacer = self.rate_limit.map(pacer).transpose()?;
+        let limiter: Option<Arc<dyn Limiter>> = match (self.rate_limit, self.limiter) {
+            (None, None) => None,
+            (Some(rate), None) => Some(Arc::new(LocalLimiter::new(rate)?)),
+            (Some(rate), Some(MakeLimiter(make))) => {
+                Some(make(&LimiterSetup::new(rate, &credentials))?)
+            }
+            (None, Some(_)) => {
+                return Err(Error::Configuration(
+                    "a rate limiter needs a rate limit, and .rate_limit(None) turned it off".into(),
+                ));
+            }
+        };
         if self.max_response_bytes == 0 {
             return Err(Error::Configuration(
                 "max_response_bytes must be greater than 0".into(),
@@ -368,7 +421,8 @@ impl ClientBuilder {
             credentials,
             api_key_placement: self.api_key_placement,
             retry,
-            pacer,
+            limiter,
+            answers: AtomicU64::new(0),
             skew: ClockSkew::default(),
             proxy,
         })))
@@ -413,18 +467,41 @@ fn checked_policy(policy: RetryPolicy) -> Result<RetryPolicy, Error> {
     })
 }
 
-/// The pacer for `limit`: the one place a rate limit is checked.
-fn pacer(limit: RateLimit) -> Result<Pacer, Error> {
-    let max_requests = std::num::NonZeroU32::new(limit.max_requests).ok_or_else(|| {
-        Error::Configuration(
-            "rate limit: max_requests must be at least 1 (use .rate_limit(None) for no pacing)"
+/// What makes a client's limiter, once the credentials and the rate are known.
+struct MakeLimiter(Box<MakeFn>);
+
+type MakeFn = dyn FnOnce(&LimiterSetup) -> Result<Arc<dyn Limiter>, Error> + Send;
+
+impl MakeLimiter {
+    fn new(limiter: impl IntoLimiter + Send + 'static) -> Self {
+        MakeLimiter(Box::new(move |setup| limiter.into_limiter(setup)))
+    }
+
+    /// A setting already known to be wrong, refused by `build`.
+    fn failing(error: Error) -> Self {
+        MakeLimiter(Box::new(move |_| Err(error)))
+    }
+}
+
+/// The shared limiter for a Redis URL: the one place that knows whether this
+/// build has Redis.
+fn redis_limiter(url: &str) -> Result<MakeLimiter, Error> {
+    #[cfg(feature = "redis")]
+    return crate::limiter::RedisLimiter::new(url).map(MakeLimiter::new);
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = url;
+        Err(Error::Configuration(
+            "a rate budget shared through Redis needs ingo-banking's `redis` feature, which this build lacks"
                 .into(),
-        )
-    })?;
-    Ok(Pacer::new(
-        max_requests,
-        positive("rate limit period", limit.per)?,
-    ))
+        ))
+    }
+}
+
+impl fmt::Debug for MakeLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MakeLimiter")
+    }
 }
 
 /// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `::1`).

@@ -7,13 +7,14 @@
 //! aws-smithy-runtime, the attempt knows nothing of retries and the policy
 //! knows nothing of HTTP.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::attempt::{Buffered, attempt};
-use crate::classify::{CallState, Classified, Failed, classify, retry_rule};
+use crate::classify::{CallState, Classified, Failed, FailureClass, classify, retry_rule};
 use crate::client::Shared;
 use crate::retry::{Decision, RetryRule};
 use crate::{Error, OperationDescriptor};
@@ -30,18 +31,25 @@ pub(crate) async fn execute(
     let deadline = Instant::now().checked_add(policy.deadline);
     let mut skew_retried = false;
     let mut attempts = 0u32;
+    // Attempts that count against `max_attempts` (see `counts`).
+    let mut counted = 0u32;
+    let mut answers_seen = shared.answers.load(Ordering::Relaxed);
     loop {
         attempts = attempts.saturating_add(1);
         let signed_with = shared.skew.offset_ms();
         let attempted = attempt(shared, &request, &body, deadline, signed_with).await;
         let now = shared.skew.local_now();
-        let Failed { error, retry_after } = match classify(
+        let failed = match classify(
             attempted,
             shared.max_response_bytes,
             now,
             shared.proxy.as_deref(),
         ) {
             Classified::Success(response) => {
+                if let Some(limiter) = &shared.limiter {
+                    limiter.answered();
+                }
+                shared.answers.fetch_add(1, Ordering::Relaxed);
                 let id = response.request_id();
                 let status = Some(response.status.as_u16());
                 trace(
@@ -57,14 +65,26 @@ pub(crate) async fn execute(
             }
             Classified::Failure(failed) => failed,
         };
+        let throttled = failed.error.class() == FailureClass::Throttled;
+        let answers = shared.answers.load(Ordering::Relaxed);
+        // A 429 while the gateway answers this client's other calls is a
+        // matter of pace, not an outage: it does not use up the attempts
+        // (the deadline still bounds the call, and the limiter slows down).
+        if attempts == 1 || !(throttled && answers != answers_seen) {
+            counted = counted.saturating_add(1);
+        }
+        answers_seen = answers;
         let state = CallState {
             skew_moved: shared.skew.moved_since(signed_with),
             skew_retried,
         };
-        let rule = retry_rule(&error, state);
+        let rule = retry_rule(&failed, state);
         skew_retried |= rule == RetryRule::Now;
+        let Failed {
+            error, retry_after, ..
+        } = failed;
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let wait = match policy.decide(rule, repeatable, attempts, remaining, retry_after) {
+        let wait = match policy.decide(rule, repeatable, counted, remaining, retry_after) {
             Decision::Wait(wait) => Some(wait),
             Decision::Stop => None,
         };
@@ -78,14 +98,21 @@ pub(crate) async fn execute(
             Some(&error),
             wait,
         );
+        // The server asked everyone to wait (no call waits longer than a
+        // deadline): so do this client's other calls, and every process
+        // sharing its budget; and all of them slow down.
+        let report = async {
+            if let (Some(limiter), true) = (&shared.limiter, throttled) {
+                let hold = retry_after.map(|r| r.min(policy.deadline));
+                limiter.throttled(hold).await;
+            }
+        };
+        let report = tokio::time::timeout(remaining.unwrap_or(Duration::MAX), report);
         let Some(wait) = wait else {
+            let _ = report.await;
             return Err(error);
         };
-        if let (Some(pacer), Some(_)) = (&shared.pacer, retry_after) {
-            // The server asked everyone to wait: so do this client's other calls.
-            pacer.hold_for(wait);
-        }
-        tokio::time::sleep(wait).await;
+        let _ = futures::future::join(report, tokio::time::sleep(wait)).await;
     }
 }
 

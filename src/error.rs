@@ -67,6 +67,18 @@ pub enum Error {
         idempotency_key: Option<Box<str>>,
     },
 
+    /// The shared rate limiter's store (Redis) cannot be reached and the
+    /// limiter is set to fail closed; nothing was sent.
+    #[error(
+        "the shared rate limiter ({limiter}) is unavailable: {reason}; nothing was sent (the limiter fails closed)"
+    )]
+    RateLimiterUnavailable {
+        /// The store, e.g. `Redis`.
+        limiter: String,
+        /// What failed (never a credential or the store's URL).
+        reason: String,
+    },
+
     /// The API answered with an error status, or a 2xx whose envelope status
     /// is not `success`. 502, 503 and 504 are transient ([`Error::is_transient`]).
     #[error(

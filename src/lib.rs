@@ -46,9 +46,9 @@ mod client;
 mod credentials;
 mod engine;
 mod error;
+mod limiter;
 mod open_enum;
 mod operation;
-mod pacing;
 mod paginate;
 mod retry;
 mod skew;
@@ -74,13 +74,16 @@ pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.yaml"));
 pub use classify::FailureClass;
 pub use client::{
     ApiKeyPlacement, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, ENV_API_KEY_IN,
-    ENV_BASE_URL, ENV_CA_CERT, ENV_ENVIRONMENT, Environment, certificates, install_tls_provider,
+    ENV_BASE_URL, ENV_CA_CERT, ENV_ENVIRONMENT, ENV_RATE_LIMIT_URL, Environment, certificates,
+    install_tls_provider,
 };
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
 pub use error::Error;
 pub use generated::{OPERATIONS, builder, types};
+#[cfg(feature = "redis")]
+pub use limiter::RedisLimiter;
+pub use limiter::{IntoLimiter, Limiter, LimiterSetup, LocalLimiter, RateLimit, Refusal};
 pub use operation::Operation;
-pub use pacing::RateLimit;
 pub use paginate::{Items, ListOperation, Page, PageFuture, PageInfo, Pages};
 pub use retry::RetryPolicy;
 pub use validate::Violation;

@@ -125,7 +125,7 @@ impl RetryPolicy {
         }
         let wait = match rule {
             RetryRule::Never => return Decision::Stop,
-            RetryRule::NotSent => self.backoff(attempt),
+            RetryRule::NotSent => retry_after.unwrap_or_else(|| self.backoff(attempt)),
             RetryRule::IfRepeatable if !repeatable => return Decision::Stop,
             RetryRule::IfRepeatableAndOptedIn if !(repeatable && self.retry_500) => {
                 return Decision::Stop;
@@ -243,6 +243,11 @@ mod tests {
             policy.decide(RetryRule::NotSent, false, 1, None, None),
             Decision::Wait(_)
         ));
+        assert_eq!(
+            decide(RetryRule::NotSent, false, 1, left),
+            Decision::Wait(Duration::from_secs(2)),
+            "the gateway's own 429 is retried after its Retry-After"
+        );
         assert_eq!(decide(RetryRule::Never, true, 1, left), Decision::Stop);
         assert_eq!(
             decide(RetryRule::Now, false, 1, left),

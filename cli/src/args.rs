@@ -116,6 +116,8 @@ pub struct Connection {
     pub ca_certs: Vec<String>,
     /// The api key in the body rather than the `api_key` header.
     pub api_key_in_body: bool,
+    /// A Redis URL: the rate budget shared with every process on these credentials.
+    pub rate_limit_url: Option<String>,
 }
 
 /// A parsed command line.
@@ -240,6 +242,16 @@ fn global_args() -> Vec<Arg> {
             .value_parser(["header", "body"])
             .default_value("header")
             .help("Where the api key travels: the `api_key` header, or a body field (when a proxy drops headers with underscores)")
+            .help_heading(CONNECTION),
+        value("rate_limit_url", "rate-limit-url")
+            .env(ingo_banking::ENV_RATE_LIMIT_URL)
+            // The URL may hold Redis's password.
+            .hide_env_values(true)
+            .value_name("URL")
+            .help(
+                "Share the --rate-limit budget, through the Redis at URL (redis://host:port/db), \
+                 with every process and host using the same credentials",
+            )
             .help_heading(CONNECTION),
         value("output", "output")
             .short('o')
@@ -465,6 +477,7 @@ pub fn parse(cmd: &mut Command, matches: &ArgMatches) -> Result<Invocation, clap
             .map(|files| files.filter(|f| !f.trim().is_empty()).cloned().collect())
             .unwrap_or_default(),
         api_key_in_body: leaf.get_one::<String>("api_key_in").map(String::as_str) == Some("body"),
+        rate_limit_url: text("rate_limit_url").filter(|u| !u.trim().is_empty()),
     };
     let format = leaf
         .get_one::<String>("output")

@@ -138,6 +138,15 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
     if connection.api_key_in_body {
         builder = builder.api_key_placement(ingo_banking::ApiKeyPlacement::BodyField);
     }
+    if let Some(url) = &connection.rate_limit_url {
+        if connection.rate_limit == 0 {
+            return Err(Failure::Usage(
+                "--rate-limit-url shares a rate budget, and --rate-limit 0 turned pacing off"
+                    .into(),
+            ));
+        }
+        builder = builder.rate_limit_url(url.clone());
+    }
     Ok(builder.build()?)
 }
 

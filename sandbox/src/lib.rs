@@ -127,6 +127,7 @@ pub use builder::SandboxBuilder;
 pub use data::{EMPTY_BUSINESS_ID, NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID};
 pub use faults::{FaultKind, FaultRule, FaultScope, Faults, ParseFaultError, drift};
 pub use pinned::{MAX_PINNED_BYTES, PinnedSource};
+pub use ratelimit::RateLimitMode;
 pub use refusal::AuthError;
 pub use routes::MAX_ITEMS_PER_OPERATION;
 pub use setup::SetupError;
@@ -191,6 +192,10 @@ pub struct SandboxConfig {
     /// base URL's host is `127.0.0.1`, so a certificate for `localhost`
     /// alone is one the client must refuse (a wrong host).
     pub tls: Option<Vec<String>>,
+    /// How [`rate_limit`](Self::rate_limit) counts: Kong's sliding window
+    /// (the default), or [`RateLimitMode::Strict`], nginx's `limit_req` with
+    /// no burst (requests less than 1/N s apart are refused, the same way).
+    pub rate_limit_mode: RateLimitMode,
 }
 
 impl Default for SandboxConfig {
@@ -213,6 +218,7 @@ impl Default for SandboxConfig {
             items_per_operation: 250,
             data: Vec::new(),
             tls: None,
+            rate_limit_mode: RateLimitMode::Window,
         }
     }
 }
@@ -289,7 +295,9 @@ impl Sandbox {
             faults: Faults::new(config.faults),
             clock_offset_secs: AtomicI64::new(config.clock_offset_secs),
             request_ids: api::RequestIds::new(request_id_header, id_nonce(port)),
-            limiter: config.rate_limit.map(ratelimit::RateLimiter::new),
+            limiter: config
+                .rate_limit
+                .map(|n| ratelimit::RateLimiter::new(n, config.rate_limit_mode)),
             log: Default::default(),
             connections: Default::default(),
             service,

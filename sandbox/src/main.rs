@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ingo_sandbox::{
     DEFAULT_REQUEST_ID_HEADER, EMPTY_BUSINESS_ID, FaultKind, FaultRule, FaultScope,
-    NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, PinnedSource, Sandbox, SandboxConfig,
+    NOT_FOUND_BUSINESS_ID, NOT_FOUND_USER_ID, PinnedSource, RateLimitMode, Sandbox, SandboxConfig,
 };
 
 /// A local stand-in for Ingo Payments' Banking Platform API v4: verifies
@@ -110,6 +110,10 @@ struct Args {
     /// Items served by each list operation with generated data (computed on the fly)
     #[arg(long, value_name = "N", default_value_t = 250)]
     items_per_operation: u64,
+    /// How --rate-limit counts: window (Kong's sliding second) or strict (nginx's
+    /// limit_req with no burst: requests less than 1/N s apart are refused)
+    #[arg(long, value_name = "MODE", default_value = "window")]
+    rate_limit_mode: RateLimitMode,
 }
 
 /// `OPERATION_ID=FILE`.
@@ -179,7 +183,16 @@ Gateway realism:
   A failed signature or api-key check is 401 with WWW-Authenticate: hmac and
   {\"message\":…} (no status field), as Kong's hmac-auth answers. Every response
   carries a unique X-Kong-Request-Id (see --request-id-header). --rate-limit N
-  answers 429 like Kong's rate-limiting plugin.
+  answers 429 like Kong's rate-limiting plugin (--rate-limit-mode strict: like
+  nginx's limit_req with no burst, requests at least 1/N s apart).
+
+Two processes sharing one rate budget through Redis (the ingo CLI, or any
+client given INGO_RATE_LIMIT_URL): together they stay within --rate-limit 5.
+  redis-server --port 6379 --save '' &
+  ingo-sandbox --rate-limit 5 --payment-intents 500 > sandbox.env &
+  sleep 1; export $(cat sandbox.env) INGO_RATE_LIMIT_URL=redis://127.0.0.1:6379/0
+  ingo payment-intents list --all --per-page 10 > a.json &
+  ingo payment-intents list --all --per-page 10 > b.json; wait
 
 Example (the sandbox keeps running; its line goes to a file):
   ingo-sandbox --fault status:429:1 --fault-first 2 --fault-only /payment-intent/program/all > sandbox.env &
@@ -253,6 +266,7 @@ fn main() -> ExitCode {
             .map(|(id, file)| (id, PinnedSource::File(file)))
             .collect(),
         tls: args.tls.then_some(args.tls_names),
+        rate_limit_mode: args.rate_limit_mode,
     };
     let sandbox = match Sandbox::start_with(config) {
         Ok(sandbox) => sandbox,
@@ -381,16 +395,22 @@ mod tests {
             "slow-body:100",
             "--rate-limit",
             "5",
+            "--rate-limit-mode",
+            "strict",
             "--request-id-header",
             "",
         ]);
         assert!(args.is_ok_and(|a| a.faults.len() == 6
             && a.clock_offset == -400
             && a.rate_limit == Some(5)
+            && a.rate_limit_mode == RateLimitMode::Strict
             && a.request_id_header.is_empty()));
         let defaults = Args::try_parse_from(["ingo-sandbox"]);
-        assert!(defaults.is_ok_and(|a| a.request_id_header == "X-Kong-Request-Id"
-            && a.rate_limit.is_none()));
+        assert!(
+            defaults.is_ok_and(|a| a.request_id_header == "X-Kong-Request-Id"
+                && a.rate_limit.is_none()
+                && a.rate_limit_mode == RateLimitMode::Window)
+        );
         let bad = Args::try_parse_from(["ingo-sandbox", "--fault", "status:429:a\r\nX-Evil: 1"]);
         assert!(bad.is_err());
     }
