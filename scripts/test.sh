@@ -55,7 +55,7 @@ cargo test --workspace
 echo "==> 3. regeneration from an extended spec (INGO_SPEC)"
 if have_python; then
   INGO_SPEC=target/extended-spec.yaml cargo test -p ingo-banking --test every_operation --test sandbox_spec
-  INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-banking --test all_features --test sandbox_spec --test errors_say_why
+  INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-banking --test all_features --test sandbox_spec --test errors_say_why --test spans
   INGO_SPEC=target/all-features-spec.yaml cargo test -p ingo-cli
 else
   skip_or_fail "the regeneration check needs python3 to write the extended spec"

@@ -1,4 +1,4 @@
-//! One attempt: pace, stamp `X-Date`, sign, send over HTTP/1.1, and read the
+//! One attempt, once paced: stamp `X-Date`, sign, send over HTTP/1.1, and read the
 //! whole body within the attempt's timeout, up to the size cap. What
 //! happened is reported as it was seen ([`Attempted`]); what it means is
 //! decided in [`crate::classify`].
@@ -65,7 +65,23 @@ pub(crate) enum Attempted {
     Unsendable(Error),
 }
 
-/// Pace, stamp, sign, send, read. `offset_ms` is the clock offset to sign with.
+/// Wait for the limiter's start slot; what the attempt came to if there is none.
+pub(crate) async fn pace(shared: &Shared, deadline: Option<Instant>) -> Option<Attempted> {
+    let limiter = shared.limiter.as_ref()?;
+    match limiter.acquire(deadline).await {
+        Ok(()) => None,
+        Err(Refusal::NoSlot(wait)) => Some(Attempted::NoSlot(wait)),
+        Err(Refusal::Unavailable { limiter, reason }) => {
+            let limiter = limiter.to_string();
+            Some(Attempted::Unsendable(Error::RateLimiterUnavailable {
+                limiter,
+                reason,
+            }))
+        }
+    }
+}
+
+/// Stamp, sign, send, read (once [`pace`]d). `offset_ms` is the clock offset to sign with.
 pub(crate) async fn attempt(
     shared: &Shared,
     template: &reqwest::Request,
@@ -73,16 +89,6 @@ pub(crate) async fn attempt(
     deadline: Option<Instant>,
     offset_ms: i64,
 ) -> Attempted {
-    if let Some(limiter) = &shared.limiter {
-        match limiter.acquire(deadline).await {
-            Ok(()) => {}
-            Err(Refusal::NoSlot(wait)) => return Attempted::NoSlot(wait),
-            Err(Refusal::Unavailable { limiter, reason }) => {
-                let limiter = limiter.to_string();
-                return Attempted::Unsendable(Error::RateLimiterUnavailable { limiter, reason });
-            }
-        }
-    }
     let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
     if remaining.is_some_and(|r| r.is_zero()) {
         return Attempted::Expired;
@@ -187,7 +193,7 @@ async fn send_and_read(shared: &Shared, request: reqwest::Request) -> Attempted 
 }
 
 /// The gateway's request id, if the headers name one.
-fn request_id(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
         .find_map(|name| headers.get(*name))

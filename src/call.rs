@@ -5,6 +5,7 @@
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use crate::attempt::Buffered;
 use crate::client::Shared;
@@ -30,26 +31,41 @@ pub(crate) async fn send<R: DeserializeOwned>(
     }
     let (body, key) = prepared_body(shared, op, body?)?;
     let request = request(shared, op)?;
-    let response = crate::engine::execute(shared, request, body.into(), op)
-        .await
-        .map_err(|e| match &key {
-            // A write may have been done: the error names the key to retry with.
-            Some(key) => e.with_idempotency_key(key),
-            None => e,
-        })?;
-    let request_id = response.request_id();
-    let value = decode::<R>(response, op)?;
-    match envelope(&value) {
-        Some((outcome, message)) if outcome != "success" => Err(Error::Api {
-            status: value.status().as_u16(),
-            message: format!("envelope status `{outcome}`: {message}"),
-            envelope: None,
-            excerpt: None,
-            request_id,
-            idempotency_key: None,
-        }),
-        _ => Ok(value),
+    let span = crate::spans::call(op, request.method(), request.url());
+    if let Some(key) = &key {
+        span.record("ingo.idempotency_key", key.as_str());
     }
+    let result = async {
+        let response = crate::engine::execute(shared, request, body.into(), op).await?;
+        let request_id = response.request_id();
+        let value = decode::<R>(response, op)?;
+        match envelope(&value) {
+            Some((outcome, message)) if outcome != "success" => Err(Error::Api {
+                status: value.status().as_u16(),
+                message: format!("envelope status `{outcome}`: {message}"),
+                envelope: None,
+                excerpt: None,
+                request_id,
+                idempotency_key: None,
+            }),
+            _ => Ok(value),
+        }
+    }
+    .instrument(span.clone())
+    .await
+    // A write may have been done: the error names the key to retry with.
+    .map_err(|e| match &key {
+        Some(key) => e.with_idempotency_key(key),
+        None => e,
+    });
+    match &result {
+        Ok(value) => {
+            let id = crate::attempt::request_id(value.headers());
+            crate::spans::record(&span, Some(value.status().as_u16()), id.as_deref(), None);
+        }
+        Err(e) => crate::spans::record(&span, e.status(), e.request_id(), Some(e)),
+    }
+    result
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> Error {

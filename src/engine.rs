@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
+use tracing::Instrument;
 
-use crate::attempt::{Buffered, attempt};
+use crate::attempt::{Buffered, attempt, pace};
 use crate::classify::{CallState, Classified, Failed, FailureClass, classify, retry_rule};
 use crate::client::Shared;
 use crate::retry::{Decision, RetryRule};
@@ -37,7 +38,18 @@ pub(crate) async fn execute(
     loop {
         attempts = attempts.saturating_add(1);
         let signed_with = shared.skew.offset_ms();
-        let attempted = attempt(shared, &request, &body, deadline, signed_with).await;
+        // The attempt's span starts once it has its slot: it times the
+        // request, not the wait for the rate limit.
+        let (attempted, span) = match pace(shared, deadline).await {
+            Some(refused) => (refused, tracing::Span::none()),
+            None => {
+                let span = crate::spans::attempt(&request, attempts);
+                let attempted = attempt(shared, &request, &body, deadline, signed_with)
+                    .instrument(span.clone())
+                    .await;
+                (attempted, span)
+            }
+        };
         let now = shared.skew.local_now();
         let failed = match classify(
             attempted,
@@ -52,15 +64,18 @@ pub(crate) async fn execute(
                 shared.answers.fetch_add(1, Ordering::Relaxed);
                 let id = response.request_id();
                 let status = Some(response.status.as_u16());
-                trace(
-                    shared,
-                    operation.id,
-                    attempts,
-                    status,
-                    id.as_deref(),
-                    None,
-                    None,
-                );
+                crate::spans::record(&span, status, id.as_deref(), None);
+                span.in_scope(|| {
+                    trace(
+                        shared,
+                        operation.id,
+                        attempts,
+                        status,
+                        id.as_deref(),
+                        None,
+                        None,
+                    )
+                });
                 return Ok(response);
             }
             Classified::Failure(failed) => failed,
@@ -89,15 +104,19 @@ pub(crate) async fn execute(
             Decision::Stop => None,
         };
         let (status, id) = (error.status(), error.request_id());
-        trace(
-            shared,
-            operation.id,
-            attempts,
-            status,
-            id,
-            Some(&error),
-            wait,
-        );
+        crate::spans::record(&span, status, id, Some(&error));
+        span.in_scope(|| {
+            trace(
+                shared,
+                operation.id,
+                attempts,
+                status,
+                id,
+                Some(&error),
+                wait,
+            )
+        });
+        drop(span);
         // The server asked everyone to wait (no call waits longer than a
         // deadline): so do this client's other calls, and every process
         // sharing its budget; and all of them slow down.

@@ -52,6 +52,7 @@ mod operation;
 mod paginate;
 mod retry;
 mod skew;
+mod spans;
 mod validate;
 
 pub mod signing;
