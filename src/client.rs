@@ -2,6 +2,7 @@
 //! timeouts and policies.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub pacer: Option<Pacer>,
     pub skew: ClockSkew,
+    /// The drift observer, when asked for (`drift_log`, `drift_observer`).
+    pub drift: Option<crate::drift::Observer>,
 }
 
 impl fmt::Debug for Client {
@@ -119,6 +122,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::ClientBuilder>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
+    drift: crate::drift::Settings,
 }
 
 /// The default cap on a response body: far above the largest legal page
@@ -143,17 +147,24 @@ impl Default for ClientBuilder {
             http: None,
             proxies: Vec::new(),
             root_certificates: Vec::new(),
+            drift: Default::default(),
         }
     }
 }
 
 impl ClientBuilder {
     /// Credentials from `INGO_API_KEY`, `INGO_HMAC_USERNAME`, `INGO_HMAC_SECRET`,
-    /// and the base URL from `INGO_BASE_URL` when it is set.
+    /// the base URL from `INGO_BASE_URL` and the drift log from
+    /// `INGO_DRIFT_LOG` (see [`drift_log`](Self::drift_log)) when they are set.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Self::default().credentials(Credentials::from_env()?);
         if let Ok(url) = std::env::var(ENV_BASE_URL) {
             builder = builder.base_url(url);
+        }
+        if let Ok(path) = std::env::var(crate::ENV_DRIFT_LOG)
+            && !path.is_empty()
+        {
+            builder = builder.drift_log(path);
         }
         Ok(builder)
     }
@@ -242,6 +253,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Observe drift and keep its log in the file `path` (NDJSON, one line
+    /// per distinct drift: see [`DriftEntry`](crate::DriftEntry)): fields
+    /// the spec does not declare, enum values it does not list, values that
+    /// break a format or a pattern, required fields that never came, statuses
+    /// it does not document. Never a field's value (enum values that look
+    /// like names excepted) nor anything of a request. The file is rewritten
+    /// whole, atomically, at most every 2 s when something changed and when
+    /// the client's last clone is dropped; a file that cannot be written is
+    /// a logged warning, never an error of a call.
+    pub fn drift_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.drift.log = Some(path.into());
+        self
+    }
+
+    /// Observe drift (see [`drift_log`](Self::drift_log)) and give `callback`
+    /// each new or updated entry, with its counts so far. It is called in the
+    /// call that saw the drift, so it should be quick.
+    pub fn drift_observer(
+        mut self,
+        callback: impl Fn(&crate::DriftEntry) + Send + Sync + 'static,
+    ) -> Self {
+        self.drift.callback = Some(Arc::new(callback));
+        self
+    }
+
     /// Check the settings and build the client; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = self.credentials.ok_or_else(|| {
@@ -288,6 +324,7 @@ impl ClientBuilder {
         let mut api_key_header = HeaderValue::from_str(credentials.api_key())
             .map_err(|_| Error::Configuration("the api key cannot be sent as a header".into()))?;
         api_key_header.set_sensitive(true);
+        let drift = crate::drift::Observer::new(self.drift)?;
         Ok(Client(Arc::new(Shared {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key_header,
@@ -299,6 +336,7 @@ impl ClientBuilder {
             retry,
             pacer,
             skew: ClockSkew::default(),
+            drift,
         })))
     }
 }
