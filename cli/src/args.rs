@@ -112,6 +112,8 @@ pub struct Connection {
     pub retries: u32,
     /// Requests per second; 0 = no pacing.
     pub rate_limit: u32,
+    /// Where the client keeps its drift log, if anywhere (`--drift-log`).
+    pub drift_log: Option<std::path::PathBuf>,
 }
 
 /// A parsed command line.
@@ -221,6 +223,15 @@ fn global_args() -> Vec<Arg> {
             .value_parser(clap::value_parser!(u32).range(0..=10_000))
             .help("At most N requests per second (0 = no pacing; Ingo asks for at most 5)")
             .help_heading(CONNECTION),
+        value("drift_log", "drift-log")
+            .env(ingo_banking::ENV_DRIFT_LOG)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(std::path::PathBuf))
+            .help(
+                "Record where the API's answers depart from the spec (fields, enum values, \
+                 formats, statuses it does not describe) in FILE, as NDJSON; never a value",
+            )
+            .help_heading(OUTPUT),
         value("output", "output")
             .short('o')
             .value_parser(["json", "ndjson", "csv", "table"])
@@ -440,6 +451,7 @@ pub fn parse(cmd: &mut Command, matches: &ArgMatches) -> Result<Invocation, clap
             .unwrap_or(Duration::from_secs(30)),
         retries: leaf.get_one::<u32>("retries").copied().unwrap_or(3),
         rate_limit: leaf.get_one::<u32>("rate_limit").copied().unwrap_or(5),
+        drift_log: leaf.get_one::<std::path::PathBuf>("drift_log").cloned(),
     };
     let format = leaf
         .get_one::<String>("output")

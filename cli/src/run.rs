@@ -130,6 +130,9 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
     if let Some(url) = &connection.base_url {
         builder = builder.base_url(url.clone());
     }
+    if let Some(path) = &connection.drift_log {
+        builder = builder.drift_log(path.clone());
+    }
     Ok(builder.build()?)
 }
 

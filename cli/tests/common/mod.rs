@@ -36,6 +36,7 @@ pub fn bare() -> Command {
         "INGO_HMAC_USERNAME",
         "INGO_HMAC_SECRET",
         "INGO_SPEC",
+        "INGO_DRIFT_LOG",
     ] {
         cmd.env_remove(var);
     }
