@@ -288,16 +288,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Object<'_, 'de, A> {
         // Servers send an object's keys in one order, mostly the spec's:
         // try the property after the last one first.
         let found = match properties.get(self.next) {
-            Some(p) if p.name == name => Some(self.next),
-            _ => properties.iter().position(|p| p.name == name),
+            Some(p) if p.name == name => Some((self.next, p)),
+            _ => properties.iter().enumerate().find(|(_, p)| p.name == name),
         };
         self.pending = match found {
-            Some(i) => {
+            Some((i, property)) => {
                 self.next = i + 1;
                 self.present |= 1u64.checked_shl(i as u32).unwrap_or(0);
-                properties[i]
-                    .node
-                    .map_or(Pending::Unchecked, Pending::Declared)
+                property.node.map_or(Pending::Unchecked, Pending::Declared)
             }
             None if self.node.extras => Pending::Unchecked,
             None => Pending::Undeclared(key.clone()),

@@ -1,13 +1,13 @@
 //! The drift observer (opt-in): where the API's answers have moved past the
 //! spec. Each success response is decoded once, through a wrapper of
-//! serde_json's deserializer ([`de`]) that follows the spec's response
-//! schemas ([`rules`]) and notes fields the spec does not declare, values an
+//! serde_json's deserializer (`de.rs`) that follows the spec's response
+//! schemas (`rules.rs`) and notes fields the spec does not declare, values an
 //! enum does not list, values that break a format or a pattern, and required
 //! fields that never came; undocumented statuses are noted by the call.
 //!
 //! What is noted is counted per operation, path and kind in one bounded
 //! aggregate per client, handed to a callback and rewritten as NDJSON to a
-//! file ([`log`]). Never a field's value (an enum value that looks like a
+//! file (`log.rs`). Never a field's value (an enum value that looks like a
 //! name excepted), never anything of a request.
 
 mod de;
