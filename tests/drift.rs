@@ -172,6 +172,17 @@ async fn a_walk_records_exactly_the_drift_served_counted_and_no_value() {
 
     // No value the server sent (but the enum value), and nothing of the request.
     let text = std::fs::read_to_string(&path).expect("log");
+    // What `ingo spec drift` reads: every line, as written.
+    let read =
+        ingo_overlay::drift::read(&[("log".into(), text.clone())]).expect("it reads the log");
+    assert_eq!(read.len(), 6);
+    assert!(read.iter().any(|e| e.kind == "pattern_violation"
+        && e.rule.as_deref() == Some(amount_pattern)
+        && e.count == 1));
+    assert!(
+        read.iter()
+            .any(|e| e.status == Some(202) && e.operation == "list_contacts")
+    );
     let mut values = BTreeSet::new();
     for reply in &served {
         let body = &reply[reply.find("\r\n\r\n").map_or(0, |i| i + 4)..];
@@ -236,8 +247,14 @@ async fn distinct_entries_are_capped_and_the_rest_counted_in_one_line() {
     assert_eq!(kept[999]["path"], "x0999");
     assert_eq!(
         timeless(dropped.clone()),
-        json!({"operation": "", "path": "", "kind": "dropped", "limit": 1000, "count": 1000})
+        json!({"kind": "dropped", "limit": 1000, "count": 1000})
     );
+    // `ingo spec drift` counts it apart; it reads back as an entry all the same.
+    let text = std::fs::read_to_string(&path).expect("log");
+    let read = ingo_overlay::drift::read(&[("log".into(), text)]).expect("it reads the log");
+    assert_eq!(read.len(), ingo_banking::drift::MAX_ENTRIES);
+    let entry: DriftEntry = serde_json::from_value(dropped.clone()).expect("an entry");
+    assert_eq!((entry.operation.as_str(), entry.count), ("", 1000));
     let _ = std::fs::remove_file(&path);
 }
 

@@ -39,10 +39,12 @@ pub const MAX_ENTRIES: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DriftEntry {
-    /// The spec's `operationId` (empty in the `dropped` entry).
+    /// The spec's `operationId` (empty in the `dropped` entry, whose line has none).
+    #[serde(default)]
     pub operation: String,
     /// JSON names joined with `.`, `[]` for an array's items, from the
     /// body's root (`data.items[].risk_score`); empty for a status.
+    #[serde(default)]
     pub path: String,
     /// What was seen.
     #[serde(flatten)]
@@ -299,11 +301,23 @@ impl State {
             return None;
         }
         let mut out = String::new();
-        for entry in entries.kept.values().chain(&entries.dropped) {
-            if let Ok(line) = serde_json::to_string(entry) {
-                out.push_str(&line);
+        let mut line = |json: serde_json::Result<String>| {
+            if let Ok(json) = json {
+                out.push_str(&json);
                 out.push('\n');
             }
+        };
+        entries
+            .kept
+            .values()
+            .for_each(|e| line(serde_json::to_string(e)));
+        // The cap's line names no operation or path: a reader counts it apart.
+        if let Some(Ok(mut json)) = entries.dropped.as_ref().map(serde_json::to_value) {
+            if let Some(object) = json.as_object_mut() {
+                object.remove("operation");
+                object.remove("path");
+            }
+            line(serde_json::to_string(&json));
         }
         Some(out)
     }
