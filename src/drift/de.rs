@@ -177,21 +177,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<V::Value, D::Error> {
-        self.visitor.visit_some(Tracked {
-            de,
-            node: self.node,
-            undeclared: None,
-            pass: self.pass,
-        })
+        let (visitor, tracked) = self.around(de);
+        visitor.visit_some(tracked)
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, de: D) -> Result<V::Value, D::Error> {
-        self.visitor.visit_newtype_struct(Tracked {
-            de,
-            node: self.node,
-            undeclared: None,
-            pass: self.pass,
-        })
+        let (visitor, tracked) = self.around(de);
+        visitor.visit_newtype_struct(tracked)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -221,6 +213,20 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
 
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_enum(data)
+    }
+}
+
+impl<'f, 'de, V> Wrap<'f, 'de, V> {
+    /// The type's visitor, and the value it is given (`Some`'s, a newtype's)
+    /// tracked at this node too.
+    fn around<D>(self, de: D) -> (V, Tracked<'f, 'de, D>) {
+        let tracked = Tracked {
+            de,
+            node: self.node,
+            undeclared: None,
+            pass: self.pass,
+        };
+        (self.visitor, tracked)
     }
 }
 
