@@ -36,9 +36,15 @@ pub(crate) async fn send<R: DeserializeOwned>(
         span.record("ingo.idempotency_key", key.as_str());
     }
     let result = async {
-        let response = crate::engine::execute(shared, request, body.into(), op).await?;
+        let response = crate::engine::execute(shared, request, body.into(), op).await;
+        if let (Some(drift), Err(e)) = (&shared.drift, &response)
+            && let Some(status) = e.status().filter(|s| !op.documents(*s))
+        {
+            drift.undocumented_status(op.id, status);
+        }
+        let response = response?;
         let request_id = response.request_id();
-        let value = decode::<R>(response, op)?;
+        let value = decode::<R>(response, op, shared.drift.as_ref())?;
         match envelope(&value) {
             Some((outcome, message)) if outcome != "success" => Err(Error::Api {
                 status: value.status().as_u16(),
@@ -147,10 +153,12 @@ fn request(shared: &Shared, op: &OperationDescriptor) -> Result<reqwest::Request
     Ok(request)
 }
 
-/// A 2xx response as the operation's type, when the spec documents its status.
+/// A 2xx response as the operation's type, when the spec documents its
+/// status; with the drift observer on, decoded through it (the same one pass).
 fn decode<R: DeserializeOwned>(
     response: Buffered,
     op: &OperationDescriptor,
+    drift: Option<&crate::drift::Observer>,
 ) -> Result<ResponseValue<R>, Error> {
     let status = response.status.as_u16();
     let undecodable =
@@ -163,10 +171,17 @@ fn decode<R: DeserializeOwned>(
             idempotency_key: None,
         };
     if !op.documents(status) {
+        if let Some(drift) = drift {
+            drift.undocumented_status(op.id, status);
+        }
         let reason = format!("status {status} is not one the spec describes");
         return Err(undecodable(&response, String::new(), reason));
     }
-    match serde_json::from_slice::<R>(&response.body) {
+    let decoded = match drift {
+        None => serde_json::from_slice::<R>(&response.body),
+        Some(drift) => drift.decode::<R>(op.id, &response.body),
+    };
+    match decoded {
         Ok(value) => Ok(ResponseValue::new(value, response.status, response.headers)),
         Err(e) => {
             let excerpt = crate::error::excerpt(&response.body, crate::error::EXCERPT_BYTES);

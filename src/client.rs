@@ -2,6 +2,7 @@
 //! timeouts and policies.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     pub skew: ClockSkew,
     /// The proxy requests go through, if any, without its credentials (for errors).
     pub proxy: Option<String>,
+    /// The drift observer, when asked for (`drift_log`, `drift_observer`).
+    pub drift: Option<crate::drift::Observer>,
 }
 
 impl fmt::Debug for Client {
@@ -155,6 +158,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::ClientBuilder>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
+    drift: crate::drift::Settings,
 }
 
 /// The default cap on a response body: far above the largest legal page
@@ -180,6 +184,7 @@ impl Default for ClientBuilder {
             http: None,
             proxies: Vec::new(),
             root_certificates: Vec::new(),
+            drift: Default::default(),
         }
     }
 }
@@ -191,7 +196,8 @@ impl ClientBuilder {
     /// from `INGO_BASE_URL` (which wins); extra CA certificates to trust from
     /// `INGO_CA_CERT` (PEM files, separated by `:`); where the api key
     /// travels from `INGO_API_KEY_IN` (`header`, the default, or `body`); a
-    /// rate budget shared through Redis from `INGO_RATE_LIMIT_URL`.
+    /// rate budget shared through Redis from `INGO_RATE_LIMIT_URL`; the drift
+    /// log from `INGO_DRIFT_LOG` (see [`drift_log`](Self::drift_log)).
     /// Anything else is set on the builder it returns.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Self::default().credentials(Credentials::from_env()?);
@@ -234,6 +240,11 @@ impl ClientBuilder {
                 }
                 other => other,
             })?);
+        }
+        if let Ok(path) = std::env::var(crate::ENV_DRIFT_LOG)
+            && !path.is_empty()
+        {
+            builder = builder.drift_log(path);
         }
         Ok(builder)
     }
@@ -342,6 +353,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Observe drift and keep its log in the file `path` (NDJSON, one line
+    /// per distinct drift: see [`DriftEntry`](crate::DriftEntry)): fields
+    /// the spec does not declare, enum values it does not list, values that
+    /// break a format or a pattern, required fields that never came, statuses
+    /// it does not document. Never a field's value (enum values that look
+    /// like names excepted) nor anything of a request. The file is rewritten
+    /// whole, atomically, at most every 2 s when something changed and when
+    /// the client's last clone is dropped; a file that cannot be written is
+    /// a logged warning, never an error of a call.
+    pub fn drift_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.drift.log = Some(path.into());
+        self
+    }
+
+    /// Observe drift (see [`drift_log`](Self::drift_log)) and give `callback`
+    /// each new or updated entry, with its counts so far. It is called in the
+    /// call that saw the drift, so it should be quick.
+    pub fn drift_observer(
+        mut self,
+        callback: impl Fn(&crate::DriftEntry) + Send + Sync + 'static,
+    ) -> Self {
+        self.drift.callback = Some(Arc::new(callback));
+        self
+    }
+
     /// Check the settings and build the client; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = self.credentials.ok_or_else(|| {
@@ -412,6 +448,7 @@ impl ClientBuilder {
         let mut api_key_header = HeaderValue::from_str(credentials.api_key())
             .map_err(|_| Error::Configuration("the api key cannot be sent as a header".into()))?;
         api_key_header.set_sensitive(true);
+        let drift = crate::drift::Observer::new(self.drift)?;
         Ok(Client(Arc::new(Shared {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key_header,
@@ -425,6 +462,7 @@ impl ClientBuilder {
             answers: AtomicU64::new(0),
             skew: ClockSkew::default(),
             proxy,
+            drift,
         })))
     }
 }

@@ -44,6 +44,7 @@ mod call;
 mod classify;
 mod client;
 mod credentials;
+pub mod drift;
 mod engine;
 mod error;
 mod limiter;
@@ -79,6 +80,7 @@ pub use client::{
     install_tls_provider,
 };
 pub use credentials::{Credentials, ENV_API_KEY, ENV_HMAC_SECRET, ENV_HMAC_USERNAME};
+pub use drift::{DriftEntry, DriftKind, ENV_DRIFT_LOG, JsonType};
 pub use error::Error;
 pub use generated::{OPERATIONS, builder, types};
 #[cfg(feature = "redis")]
@@ -94,6 +96,23 @@ pub use validate::Violation;
 /// bad nested field by its path before decoding the body into its type.
 pub fn check_body(operation_id: &str, body: &serde_json::Value) -> Result<(), Violation> {
     validate::check(operation_id, body)
+}
+
+/// Decode a success response body of `operation_id` as `R`, as a call
+/// does, noting where it departs from the spec: what the drift observer
+/// records (see [`ClientBuilder::drift_log`]), each seen at the current time.
+/// The entries are there even when decoding fails (a required field that
+/// never came, a value that breaks its format), e.g. to check a recorded
+/// response offline.
+pub fn check_response<R: serde::de::DeserializeOwned>(
+    operation_id: &str,
+    body: &[u8],
+) -> (Result<R, serde_json::Error>, Vec<DriftEntry>) {
+    let (decoded, findings) = drift::observe(operation_id, body);
+    (
+        decoded,
+        findings.into_entries(operation_id, chrono::Utc::now()),
+    )
 }
 
 /// An operation of the spec, as generated (see [`OPERATIONS`]).

@@ -63,6 +63,39 @@ pub enum Format {
     Int64,
 }
 
+impl Format {
+    /// Whether the string `s` is of this format (any string is, for the
+    /// integer formats, which bound numbers).
+    pub fn accepts(self, s: &str) -> bool {
+        match self {
+            Format::DateTime => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+            Format::Date => {
+                s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+            }
+            Format::Uuid => is_uuid(s),
+            Format::Email => is_email(s),
+            Format::Base64 => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+            }
+            Format::Int32 | Format::Int64 => true,
+        }
+    }
+
+    /// The spec's name of the format (`date-time`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::DateTime => "date-time",
+            Format::Date => "date",
+            Format::Uuid => "uuid",
+            Format::Email => "email",
+            Format::Base64 => "byte",
+            Format::Int32 => "int32",
+            Format::Int64 => "int64",
+        }
+    }
+}
+
 /// The constraints of one schema, as the spec states them.
 #[derive(Debug)]
 pub struct Rule {
@@ -401,26 +434,17 @@ impl Rule {
         {
             return fail(format!("must match the pattern {pattern} (got {s:?})"));
         }
-        let bad_format = match self.format {
-            None => None,
-            Some(Format::DateTime) => chrono::DateTime::parse_from_rfc3339(s)
-                .is_err()
-                .then_some("an RFC 3339 date-time"),
-            Some(Format::Date) => (s.len() != 10
-                || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err())
-            .then_some("a date (YYYY-MM-DD)"),
-            Some(Format::Uuid) => (!is_uuid(s)).then_some("a UUID"),
-            Some(Format::Email) => (!is_email(s)).then_some("an email address"),
-            Some(Format::Base64) => {
-                use base64::Engine as _;
-                base64::engine::general_purpose::STANDARD
-                    .decode(s)
-                    .is_err()
-                    .then_some("base64 (standard, padded)")
-            }
-            Some(Format::Int32 | Format::Int64) => None,
-        };
-        if let Some(expected) = bad_format {
+        if let Some(format) = self.format
+            && !format.accepts(s)
+        {
+            let expected = match format {
+                Format::DateTime => "an RFC 3339 date-time",
+                Format::Date => "a date (YYYY-MM-DD)",
+                Format::Uuid => "a UUID",
+                Format::Email => "an email address",
+                Format::Base64 => "base64 (standard, padded)",
+                Format::Int32 | Format::Int64 => "an integer",
+            };
             return fail(format!("must be {expected} (got {s:?})"));
         }
         Ok(())

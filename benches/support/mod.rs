@@ -57,3 +57,20 @@ pub fn machine() -> String {
         .unwrap_or(1);
     format!("{cpu}, {cores} cores")
 }
+
+/// `ns_per_call` of `a` and of `b`, taken in turns (five rounds each, the
+/// median of each side), so a noisy neighbour weighs on both alike.
+pub fn ns_per_call_alternating(
+    budget: Duration,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (f64, f64) {
+    let (mut on_a, mut on_b) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        on_a.push(ns_per_call(budget / 5, &mut a));
+        on_b.push(ns_per_call(budget / 5, &mut b));
+    }
+    on_a.sort_by(|x, y| x.total_cmp(y));
+    on_b.sort_by(|x, y| x.total_cmp(y));
+    (on_a[2], on_b[2])
+}

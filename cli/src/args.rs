@@ -118,6 +118,8 @@ pub struct Connection {
     pub api_key_in_body: bool,
     /// A Redis URL: the rate budget shared with every process on these credentials.
     pub rate_limit_url: Option<String>,
+    /// Where the client keeps its drift log, if anywhere (`--drift-log`).
+    pub drift_log: Option<std::path::PathBuf>,
 }
 
 /// A parsed command line.
@@ -253,6 +255,15 @@ fn global_args() -> Vec<Arg> {
                  with every process and host using the same credentials",
             )
             .help_heading(CONNECTION),
+        value("drift_log", "drift-log")
+            .env(ingo_banking::ENV_DRIFT_LOG)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(std::path::PathBuf))
+            .help(
+                "Record where the API's answers depart from the spec (fields, enum values, \
+                 formats, statuses it does not describe) in FILE, as NDJSON; never a value",
+            )
+            .help_heading(OUTPUT),
         value("output", "output")
             .short('o')
             .value_parser(["json", "ndjson", "csv", "table"])
@@ -478,6 +489,7 @@ pub fn parse(cmd: &mut Command, matches: &ArgMatches) -> Result<Invocation, clap
             .unwrap_or_default(),
         api_key_in_body: leaf.get_one::<String>("api_key_in").map(String::as_str) == Some("body"),
         rate_limit_url: text("rate_limit_url").filter(|u| !u.trim().is_empty()),
+        drift_log: leaf.get_one::<std::path::PathBuf>("drift_log").cloned(),
     };
     let format = leaf
         .get_one::<String>("output")

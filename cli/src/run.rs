@@ -147,6 +147,9 @@ fn client(connection: &Connection) -> Result<Client, Failure> {
         }
         builder = builder.rate_limit_url(url.clone());
     }
+    if let Some(path) = &connection.drift_log {
+        builder = builder.drift_log(path.clone());
+    }
     Ok(builder.build()?)
 }
 

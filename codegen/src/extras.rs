@@ -1,5 +1,5 @@
 //! The code generated beside typify's types, for every operation of the
-//! spec: the request rules and descriptors, a method of `Client` and a
+//! spec: the request rules, the response rules (for the drift observer) and descriptors, a method of `Client` and a
 //! builder (one setter per body field, `call`/`send`, `items`/`pages` for
 //! lists), the `Operation`/`ListOperation` impls, and open enums.
 //!
@@ -111,18 +111,8 @@ fn rule(r: &Rule) -> TokenStream {
     if let Some(p) = &r.pattern {
         set.push(quote!(pattern: Some(#p)));
     }
-    let format = match r.format.as_deref() {
-        Some("date-time") => Some(quote!(DateTime)),
-        Some("date") => Some(quote!(Date)),
-        Some("uuid") => Some(quote!(Uuid)),
-        Some("email") => Some(quote!(Email)),
-        Some("byte") => Some(quote!(Base64)),
-        Some("int32") => Some(quote!(Int32)),
-        Some("int64") => Some(quote!(Int64)),
-        _ => None,
-    };
-    if let Some(f) = format {
-        set.push(quote!(format: Some(crate::validate::Format::#f)));
+    if let Some(f) = checked_format(r) {
+        set.push(quote!(format: Some(#f)));
     }
     if !r.enum_values.is_empty() {
         let v = &r.enum_values;
@@ -184,6 +174,98 @@ fn rule(r: &Rule) -> TokenStream {
     quote!(crate::validate::Rule { #(#set,)* ..crate::validate::Rule::ANY })
 }
 
+/// The `validate::Format` of a format the client checks (others are any string).
+fn checked_format(r: &Rule) -> Option<TokenStream> {
+    let f = match r.format.as_deref()? {
+        "date-time" => quote!(DateTime),
+        "date" => quote!(Date),
+        "uuid" => quote!(Uuid),
+        "email" => quote!(Email),
+        "byte" => quote!(Base64),
+        "int32" => quote!(Int32),
+        "int64" => quote!(Int64),
+        _ => return None,
+    };
+    Some(quote!(crate::validate::Format::#f))
+}
+
+/// A `drift::Node` literal for the response schema `r` at `path` (`data.items[]`),
+/// or `None` when there is nothing to check there or below: the declared
+/// properties of an object (and whether it takes other keys), array items,
+/// the enum, format and pattern of a value. Inside `oneOf`/`anyOf` nothing is
+/// checked: serde buffers those values, so no undeclared key reaches the observer.
+fn response_node(r: &Rule, path: &str) -> Option<TokenStream> {
+    let (mut properties, extras) = merged_properties(r)?;
+    // In the spec's order, which servers tend to send; a name once.
+    let mut names = std::collections::BTreeSet::new();
+    properties.retain(|p| names.insert(p.name.as_str()));
+    let mut set = Vec::new();
+    let mut checked = !properties.is_empty() && !extras;
+    if !properties.is_empty() {
+        let properties = properties.iter().map(|p| {
+            let (name, required) = (&p.name, p.required);
+            let child = if path.is_empty() {
+                p.name.clone()
+            } else {
+                format!("{path}.{}", p.name)
+            };
+            checked |= required;
+            let node = match response_node(&p.rule, &child) {
+                Some(node) => {
+                    checked = true;
+                    quote!(Some(&#node))
+                }
+                None => quote!(None),
+            };
+            quote!(crate::drift::Property { name: #name, required: #required, node: #node })
+        });
+        let properties: Vec<TokenStream> = properties.collect();
+        set.push(quote!(properties: &[#(#properties),*]));
+    }
+    if extras {
+        set.push(quote!(extras: true));
+    }
+    if let Some(items) = r
+        .items
+        .as_deref()
+        .and_then(|i| response_node(i, &format!("{path}[]")))
+    {
+        checked = true;
+        set.push(quote!(items: Some(&#items)));
+    }
+    if !r.enum_values.is_empty() {
+        checked = true;
+        let v = &r.enum_values;
+        set.push(quote!(one_of: &[#(#v),*]));
+    }
+    if let Some(f) = checked_format(r) {
+        checked = true;
+        set.push(quote!(format: Some(#f)));
+    }
+    if let Some(p) = &r.pattern {
+        checked = true;
+        set.push(quote!(pattern: Some(#p)));
+    }
+    checked
+        .then(|| quote!(crate::drift::Node { path: #path, #(#set,)* ..crate::drift::Node::NONE }))
+}
+
+/// The properties of `r` and of its `allOf` members, and whether any of them
+/// takes other keys; `None` under `oneOf`/`anyOf`.
+fn merged_properties(r: &Rule) -> Option<(Vec<&RequestField>, bool)> {
+    if !r.any_of.is_empty() {
+        return None;
+    }
+    let mut properties: Vec<&RequestField> = r.properties.iter().collect();
+    let mut extras = r.additional_allowed;
+    for part in &r.all_of {
+        let (more, part_extras) = merged_properties(part)?;
+        properties.extend(more);
+        extras |= part_extras;
+    }
+    Some((properties, extras))
+}
+
 fn descriptor(op: &Operation) -> TokenStream {
     let (id, method, p) = (&op.id, &op.method, &op.path);
     let summary = op.summary.clone().unwrap_or_default();
@@ -235,6 +317,14 @@ pub fn generate(
         quote!(crate::validate::OperationRules { operation_id: #id, fields: &[#(#fields),*] })
     });
     let descriptors = ops.iter().map(descriptor);
+    let response_rules = ops.iter().map(|op| {
+        let id = &op.id;
+        let root = match response_node(&op.response_rule, "") {
+            Some(node) => quote!(Some(&#node)),
+            None => quote!(None),
+        };
+        quote!(crate::drift::ResponseRules { operation_id: #id, root: #root })
+    });
     let mut methods = Vec::new();
     let mut builders = Vec::new();
     let mut json_arms = Vec::new();
@@ -272,6 +362,9 @@ pub fn generate(
 
         /// The request constraints of every operation, read from the spec.
         pub(crate) const REQUEST_RULES: &[crate::validate::OperationRules] = &[#(#rules),*];
+
+        /// What the drift observer checks in each operation's success response, read from the spec.
+        pub(crate) const RESPONSE_RULES: &[crate::drift::ResponseRules] = &[#(#response_rules),*];
 
         /// Every operation of the spec this crate was generated from.
         pub const OPERATIONS: &[crate::OperationDescriptor] = &[#(#descriptors),*];

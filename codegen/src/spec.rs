@@ -28,6 +28,9 @@ pub struct Operation {
     pub body_schema: Option<String>,
     /// The response codes the spec documents (`200`, `4XX`, `default`).
     pub responses: Vec<String>,
+    /// The success response's schema, as the spec states it (for the drift
+    /// observer's `RESPONSE_RULES`).
+    pub response_rule: Rule,
     /// The success response has the `status` / `message` envelope.
     pub enveloped: bool,
     pub body_fields: Vec<RequestField>,
@@ -120,6 +123,8 @@ pub struct Rule {
     pub properties: Vec<RequestField>,
     /// The schema of the values of an `additionalProperties` map.
     pub additional: Option<Box<Rule>>,
+    /// `additionalProperties: true` or a schema: keys beyond `properties` are expected.
+    pub additional_allowed: bool,
     /// Every one must match.
     pub all_of: Vec<Rule>,
     /// At least one must match (`oneOf` and `anyOf`).
@@ -265,6 +270,8 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
         let response_schema = schema_of(success, format!("{builder}Response"));
         response_type(spec, &id, builder, op, "success", |c| c.starts_with('2'))?;
         response_type(spec, &id, builder, op, "error", |c| !c.starts_with('2'))?;
+        let response_rule = rule(spec, success, &mut Vec::new())
+            .map_err(|e| format!("operation `{id}`, success response: {e}"))?;
         let response = resolve(spec, success);
         let response_props = response.and_then(object);
         let enveloped = response_props.is_some_and(|o| {
@@ -332,6 +339,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 .map(ToString::to_string)
                 .chain(op.responses.default.iter().map(|_| "default".to_string()))
                 .collect(),
+            response_rule,
             enveloped,
             body_fields,
             paging,
@@ -407,6 +415,13 @@ pub fn rule(
                 rule: rule(spec, &unbox(s), seen).map_err(|e| format!("`{name}`: {e}"))?,
             });
         }
+        r.additional_allowed |= matches!(
+            additional,
+            Some(
+                openapiv3::AdditionalProperties::Any(true)
+                    | openapiv3::AdditionalProperties::Schema(_)
+            )
+        );
         if let Some(openapiv3::AdditionalProperties::Schema(s)) = additional {
             r.additional = Some(Box::new(rule(spec, s, seen)?));
         }
