@@ -46,10 +46,14 @@ echo "-- round 1: the spec as it is, a server that has moved past it"
 build
 start_sandbox
 walks before
+# The 202's body is checked against the documented 200 as well: its drift is
+# found in this same round.
 echo "contacts list (a 202 the spec does not document): exit $contacts_exit"
 [ "$contacts_exit" -eq 6 ] || { echo "error: the undocumented status was not an undecodable answer" >&2; exit 1; }
 kinds before | tee "$dir/before.txt"
-expected="list_contacts|undocumented_status||202
+expected="list_contacts|undeclared_field|data.items[].risk_score|
+list_contacts|undeclared_field|data.items[].x_unknown_field|
+list_contacts|undocumented_status||202
 list_payment_intents|undeclared_field|data.items[].risk_score|
 list_payment_intents|undeclared_field|data.items[].x_unknown_field|
 list_payment_intents|unlisted_enum_value|data.items[].direction|sideways
@@ -76,15 +80,15 @@ PY
 # No field value and no credential in the logs: the items' ids, amounts,
 # emails and entity ids, and the sandbox's credentials.
 values=$(python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    item = json.loads(line)
+import itertools, json, sys
+lines = itertools.islice(open(sys.argv[1]), 50)
+for item in map(json.loads, lines):
     for key in ("id", "amount", "entity_id", "idempotent_key"):
         if item.get(key):
             print(item[key])
-' "$dir/before-items.ndjson" | head -200)
+' "$dir/before-items.ndjson")
 for secret in "$INGO_API_KEY" "$INGO_HMAC_USERNAME" "$INGO_HMAC_SECRET" $values; do
-  if grep -qF -- "$secret" "$dir"/before-*.ndjson --exclude=before-items.ndjson; then
+  if grep -qF -- "$secret" "$dir/before-intents.ndjson" "$dir/before-contacts.ndjson"; then
     echo "error: a drift log holds a value or a credential: $secret" >&2; exit 1
   fi
 done

@@ -13,6 +13,10 @@
 #      every schema keyword (and format) the generator does not implement,
 #      named with its JSON path, and two operationIds that name one method;
 #   5. the README's example, built and run by a crate outside the workspace;
+#      a crate with its own spec (scripts/dependent-spec.sh);
+#   5b. drift: the CLI's drift logs against a sandbox in --drift mode hold
+#      exactly what it injected, `ingo spec drift` makes an overlay of them,
+#      and rebuilt with it the same walks log no drift (scripts/drift.sh);
 #   6. the in-process rate limiter in the library's default build (no redis
 #      crate); the shared one (feature `redis`, on through the CLI) ran in
 #      step 2 against real redis-servers the tests start
@@ -95,6 +99,12 @@ if have_python; then
   bash scripts/dependent-spec.sh
 else
   skip_or_fail "the dependent crate's spec is written by python3"
+fi
+echo "==> 5b. drift: observed against a drifting sandbox, adopted through an overlay"
+if have_python; then
+  bash scripts/drift.sh
+else
+  skip_or_fail "the drift logs are read by python3"
 fi
 echo "==> 6. the in-process rate limiter in the library's default build (no redis crate)"
 if cargo tree -p ingo-banking -e normal --prefix none | grep -q '^redis '; then
