@@ -62,20 +62,7 @@ pub(crate) async fn execute(
                     limiter.answered();
                 }
                 shared.answers.fetch_add(1, Ordering::Relaxed);
-                let id = response.request_id();
-                let status = Some(response.status.as_u16());
-                crate::spans::record(&span, status, id.as_deref(), None);
-                span.in_scope(|| {
-                    trace(
-                        shared,
-                        operation.id,
-                        attempts,
-                        status,
-                        id.as_deref(),
-                        None,
-                        None,
-                    )
-                });
+                trace(shared, &span, operation.id, attempts, Ok(&response));
                 return Ok(response);
             }
             Classified::Failure(failed) => failed,
@@ -103,19 +90,7 @@ pub(crate) async fn execute(
             Decision::Wait(wait) => Some(wait),
             Decision::Stop => None,
         };
-        let (status, id) = (error.status(), error.request_id());
-        crate::spans::record(&span, status, id, Some(&error));
-        span.in_scope(|| {
-            trace(
-                shared,
-                operation.id,
-                attempts,
-                status,
-                id,
-                Some(&error),
-                wait,
-            )
-        });
+        trace(shared, &span, operation.id, attempts, Err((&error, wait)));
         drop(span);
         // The server asked everyone to wait (no call waits longer than a
         // deadline): so do this client's other calls, and every process
@@ -135,24 +110,41 @@ pub(crate) async fn execute(
     }
 }
 
-/// One event per attempt, with what support needs (never a credential).
+/// What an attempt came to, on its span and as one event in it, with what
+/// support needs (never a credential): the response, or the error and the
+/// wait before the next attempt, if any.
 fn trace(
     shared: &Shared,
+    span: &tracing::Span,
     operation: &str,
     attempt: u32,
-    status: Option<u16>,
-    request_id: Option<&str>,
-    error: Option<&Error>,
-    retry_in: Option<Duration>,
+    outcome: Result<&Buffered, (&Error, Option<Duration>)>,
 ) {
-    tracing::debug!(
-        operation,
-        attempt,
-        status,
-        request_id,
-        error = error.map(ToString::to_string),
-        retry_in_ms = retry_in.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        clock_offset_ms = shared.skew.offset_ms(),
-        "ingo request attempt"
-    );
+    let (status, request_id, error, retry_in) = match outcome {
+        Ok(response) => (
+            Some(response.status.as_u16()),
+            response.request_id(),
+            None,
+            None,
+        ),
+        Err((error, wait)) => (
+            error.status(),
+            error.request_id().map(str::to_owned),
+            Some(error),
+            wait,
+        ),
+    };
+    crate::spans::record(span, status, request_id.as_deref(), error);
+    span.in_scope(|| {
+        tracing::debug!(
+            operation,
+            attempt,
+            status,
+            request_id,
+            error = error.map(ToString::to_string),
+            retry_in_ms = retry_in.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            clock_offset_ms = shared.skew.offset_ms(),
+            "ingo request attempt"
+        )
+    });
 }

@@ -314,6 +314,44 @@ pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
     }
 }
 
+/// `$found` with `$key` bound to the idempotency key of the variants that
+/// carry one (those of a request that was sent), else `$otherwise`: the one
+/// list of them.
+macro_rules! key_slot {
+    ($error:expr, $key:ident => $found:expr, $otherwise:expr) => {
+        match $error {
+            Error::Unauthorized {
+                idempotency_key: $key,
+                ..
+            }
+            | Error::RateLimited {
+                idempotency_key: $key,
+                ..
+            }
+            | Error::Api {
+                idempotency_key: $key,
+                ..
+            }
+            | Error::Timeout {
+                idempotency_key: $key,
+            }
+            | Error::Transport {
+                idempotency_key: $key,
+                ..
+            }
+            | Error::ResponseTooLarge {
+                idempotency_key: $key,
+                ..
+            }
+            | Error::UndecodableResponse {
+                idempotency_key: $key,
+                ..
+            } => $found,
+            _ => $otherwise,
+        }
+    };
+}
+
 impl Error {
     /// The HTTP status the error came with, if any.
     pub fn status(&self) -> Option<u16> {
@@ -334,54 +372,12 @@ impl Error {
     /// with this key (`idempotent_key(…)`, CLI `--idempotent-key`) and the
     /// API answers with the first response instead of doing it twice.
     pub fn idempotency_key(&self) -> Option<&str> {
-        match self {
-            Error::Unauthorized {
-                idempotency_key, ..
-            }
-            | Error::RateLimited {
-                idempotency_key, ..
-            }
-            | Error::Api {
-                idempotency_key, ..
-            }
-            | Error::Timeout { idempotency_key }
-            | Error::Transport {
-                idempotency_key, ..
-            }
-            | Error::ResponseTooLarge {
-                idempotency_key, ..
-            }
-            | Error::UndecodableResponse {
-                idempotency_key, ..
-            } => idempotency_key.as_deref(),
-            _ => None,
-        }
+        key_slot!(self, key => key.as_deref(), None)
     }
 
     /// The same error, naming the idempotency key the call carried.
     pub(crate) fn with_idempotency_key(mut self, key: &str) -> Self {
-        match &mut self {
-            Error::Unauthorized {
-                idempotency_key, ..
-            }
-            | Error::RateLimited {
-                idempotency_key, ..
-            }
-            | Error::Api {
-                idempotency_key, ..
-            }
-            | Error::Timeout { idempotency_key }
-            | Error::Transport {
-                idempotency_key, ..
-            }
-            | Error::ResponseTooLarge {
-                idempotency_key, ..
-            }
-            | Error::UndecodableResponse {
-                idempotency_key, ..
-            } => *idempotency_key = Some(key.into()),
-            _ => {}
-        }
+        key_slot!(&mut self, slot => *slot = Some(key.into()), ());
         self
     }
 
