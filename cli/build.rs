@@ -103,7 +103,7 @@ fn generate(spec: &LoadedSpec) -> Result<String, SpecError> {
             id: &str,
             body: serde_json::Value,
             ctx: &crate::run::Context,
-        ) -> Result<(), crate::run::Failure> {
+        ) -> Result<(), crate::failure::Failure> {
             match id {
                 #(#arms)*
                 other => crate::run::single(client.call_json(other, body).await?, ctx),

@@ -4,6 +4,7 @@
 //! (`build.rs`); see `ingo --help`.
 
 mod args;
+mod failure;
 mod output;
 mod run;
 mod spec;

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ingo_banking::{Client, Credentials, Error, ListOperation, RateLimit, RetryPolicy};
+use ingo_banking::{Client, Credentials, ListOperation, RateLimit, RetryPolicy};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::args::{Connection, Invocation};
+use crate::failure::Failure;
 use crate::output::{self, Format, Sink};
 
 /// How to present a run.
@@ -19,56 +20,6 @@ pub struct Context {
     /// Draw a progress bar on stderr (a terminal) while walking pages.
     pub progress: bool,
     pub columns: &'static [&'static str],
-}
-
-/// Why a run failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The client or the API said no, or the network failed.
-    Api(Error),
-    /// The command line does not make a valid request.
-    Usage(String),
-    /// Writing the output failed.
-    Output(io::Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Api(e)
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Failure::Output(e)
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Api(e) => write!(f, "{e}"),
-            Failure::Usage(message) => write!(f, "{message}"),
-            Failure::Output(e) => write!(f, "cannot write the output: {e}"),
-        }
-    }
-}
-
-impl Failure {
-    /// The process exit code: 2 usage, 1 the output could not be written, and
-    /// for a failed call the client's table (`ingo_banking::FailureClass`).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Usage(_) => 2,
-            Failure::Output(_) => 1,
-            Failure::Api(e) => e.class().exit_code(),
-        }
-    }
-
-    /// Nothing to report: the reader of stdout went away (`ingo … | head`).
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
 }
 
 /// Build the client and run the invocation.

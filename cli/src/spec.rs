@@ -12,7 +12,7 @@ use std::io::Write;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::run::Failure;
+use crate::failure::Failure;
 
 /// The most a log, a spec or an overlay read here may weigh.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

@@ -11,6 +11,7 @@ use crate::data::{Dataset, mix};
 use crate::faults::{FaultKind, Faults};
 use crate::intents::IntentIndex;
 use crate::ratelimit::RateLimiter;
+use crate::reply::{JSON, Reply, Transport};
 use crate::routes::Service;
 
 /// The path of the contacts operation.
@@ -21,9 +22,6 @@ pub const PAYMENT_INTENTS_PATH: &str = "/api/v4/payment-intent/program/all";
 pub const DEFAULT_REQUEST_ID_HEADER: &str = "X-Kong-Request-Id";
 /// At most this many bytes of a request body are kept in its [`RequestRecord`].
 pub const RECORDED_BODY_BYTES: usize = 64 * 1024;
-const JSON: &str = "application/json";
-/// What Kong's own responses carry.
-const KONG_JSON: &str = "application/json; charset=utf-8";
 /// How many request records are kept (oldest dropped first).
 const LOG_CAPACITY: usize = 100_000;
 /// How many recorded body bytes are kept in all (oldest records dropped first).
@@ -92,85 +90,6 @@ pub(crate) struct Request {
     pub version: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-}
-
-/// How the response leaves the socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Transport {
-    Normal,
-    /// Status line, headers, half the body, then a reset (TCP RST).
-    Drop,
-    /// `Content-Length` larger than the body sent, then close.
-    Truncate,
-}
-
-/// The response to write.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    pub status: u16,
-    /// `None`: no `Content-Type` header.
-    pub content_type: Option<&'static str>,
-    pub body: Vec<u8>,
-    pub extra_headers: Vec<(&'static str, String)>,
-    /// Wait this long before writing anything.
-    pub delay: Duration,
-    /// Spread the body over this long, in about ten chunks, after the head.
-    pub pace: Duration,
-    pub transport: Transport,
-    /// The value of the request-id header, if it is sent.
-    pub request_id: Option<String>,
-}
-
-impl Reply {
-    pub fn new(status: u16, content_type: Option<&'static str>, body: Vec<u8>) -> Reply {
-        Reply {
-            status,
-            content_type,
-            body,
-            extra_headers: Vec::new(),
-            delay: Duration::ZERO,
-            pace: Duration::ZERO,
-            transport: Transport::Normal,
-            request_id: None,
-        }
-    }
-
-    /// The API's error envelope `{"status":"error","message":…}`.
-    pub fn envelope(status: u16, message: &str) -> Reply {
-        #[derive(serde::Serialize)]
-        struct ErrorEnvelope<'a> {
-            status: &'static str,
-            message: &'a str,
-        }
-        let body = ErrorEnvelope {
-            status: "error",
-            message,
-        };
-        Reply::new(
-            status,
-            Some(JSON),
-            serde_json::to_vec(&body).unwrap_or_default(),
-        )
-    }
-
-    /// The gateway's own error shape `{"message":…}`, with no `status`.
-    pub fn kong(status: u16, message: &str) -> Reply {
-        #[derive(serde::Serialize)]
-        struct KongError<'a> {
-            message: &'a str,
-        }
-        let body = serde_json::to_vec(&KongError { message }).unwrap_or_default();
-        Reply::new(status, Some(KONG_JSON), body)
-    }
-
-    /// A failed gateway check, as Kong's `hmac-auth` answers it.
-    pub fn unauthorized(message: &str) -> Reply {
-        let mut reply = Reply::kong(401, message);
-        reply
-            .extra_headers
-            .push(("WWW-Authenticate", "hmac".to_owned()));
-        reply
-    }
 }
 
 /// Unique request ids: a per-sandbox nonce mixed with a counter (the mix is

@@ -101,6 +101,7 @@ mod pinned;
 mod ratelimit;
 mod recent;
 mod refusal;
+mod reply;
 mod routes;
 mod schema_check;
 mod server;

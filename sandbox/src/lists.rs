@@ -18,7 +18,7 @@ use crate::faults::FaultKind;
 use crate::generate::{format_millis, generate, timeline_secs, unique_text};
 use crate::pages::{Frame, Page, Row, rows, window};
 use crate::recent::Recent;
-use crate::routes::Failure;
+use crate::reply::Failure;
 use crate::schema_check::check;
 use crate::spec::Spec;
 use crate::validate::{Paging, date_time_ns};

@@ -12,7 +12,7 @@ use crate::data::{Dataset, Missing};
 use crate::faults::FaultKind;
 use crate::generate::generate;
 use crate::intents::{self, IntentIndex, PaymentIntent};
-use crate::routes::Failure;
+use crate::reply::Failure;
 use crate::spec::Spec;
 use crate::validate::{ContactsQuery, IntentsQuery, Paging};
 

@@ -13,14 +13,14 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
-use crate::api::Reply;
 use crate::data::{Dataset, hash, hash_str};
 use crate::faults::FaultKind;
-use crate::generate::{Unsatisfiable, format_millis, generate, unique_text};
+use crate::generate::{format_millis, generate, unique_text};
 use crate::intents::IntentIndex;
 use crate::lists::{ListInfo, ListQuery, Listed, Lists, Source};
 use crate::pages::{self, Frame, Page, Row};
 use crate::pinned::{self, PinnedSource};
+use crate::reply::{Failure, JSON, Reply};
 use crate::schema_check::{Violation, check};
 use crate::setup::SetupError;
 use crate::spec::{Kind, Operation, Shape, Spec, split_path};
@@ -33,52 +33,12 @@ type PathParams = Vec<(String, String)>;
 
 /// The path stem of the base URL.
 pub(crate) const STEM: &str = "/api/v4";
-const JSON: &str = "application/json";
 const TAG_WRITE: u64 = 40;
 const TAG_READ: u64 = 41;
 /// The most generated items one list serves (a filter scans them all).
 pub const MAX_ITEMS_PER_OPERATION: u64 = 1_000_000;
 /// How many built-in items are checked against the spec at start.
 const BUILTIN_SAMPLE: u32 = 16;
-
-/// Why a request was not served.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// 400: the request breaks the spec.
-    Invalid(Violation),
-    /// 404: the addressed user or business does not exist (reserved ids).
-    NotFound(String),
-    /// 500: the spec asks for a value the sandbox cannot make.
-    Unsatisfiable(String),
-    /// 507: the write store is full.
-    Full(String),
-    /// 500: the answer could not be serialised.
-    Internal,
-}
-
-impl From<Unsatisfiable> for Failure {
-    fn from(e: Unsatisfiable) -> Failure {
-        Failure::Unsatisfiable(e.to_string())
-    }
-}
-
-impl From<Violation> for Failure {
-    fn from(v: Violation) -> Failure {
-        Failure::Invalid(v)
-    }
-}
-
-impl Failure {
-    fn reply(self) -> Reply {
-        match self {
-            Failure::Invalid(v) => Reply::envelope(400, &v.to_string()),
-            Failure::NotFound(message) => Reply::envelope(404, &message),
-            Failure::Unsatisfiable(message) => Reply::envelope(500, &format!("sandbox: {message}")),
-            Failure::Full(message) => Reply::envelope(507, &format!("sandbox: {message}")),
-            Failure::Internal => Reply::envelope(500, "internal server error"),
-        }
-    }
-}
 
 /// How the sandbox serves a spec.
 #[derive(Debug)]

@@ -14,8 +14,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::server::TlsStream;
 
-use crate::api::{self, Reply, Request, State, Transport};
+use crate::api::{self, Request, State};
 use crate::auth::header;
+use crate::reply::{Reply, Transport};
 
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-use crate::routes::Failure;
+use crate::reply::Failure;
 
 /// How many created objects (and answers) one sandbox keeps.
 pub const MAX_STORED_WRITES: usize = 10_000;
