@@ -317,10 +317,16 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             .iter()
             .find(|o: &&Operation| o.names.method == names.method)
         {
+            // Named in a fixed order, whatever the order of the spec's paths.
+            let (first, second) = if other.id <= id {
+                (other.id.as_str(), id.as_str())
+            } else {
+                (id.as_str(), other.id.as_str())
+            };
             return Err(format!(
-                "operations `{}` and `{id}` would both be the method `{}` (and the CLI command `{}`); \
+                "operations `{first}` and `{second}` would both be the method `{}` (and the CLI command `{}`); \
                  the generator cannot tell them apart, rename one",
-                other.id, names.method, names.command
+                names.method, names.command
             ));
         }
         out.push(Operation {

@@ -5,21 +5,30 @@
 -- KEYS[1]  the budget's hash: next (the next free slot, us), hold (no start
 --          before, us), scale (the adapted share of the limit), smax and tthr
 --          (the share and time of the last decrease).
+-- KEYS[2]  the budget's sharers: a sorted set of the limiters (one a client,
+--          in any process) that asked in the last minute, by when they asked.
 -- ARGV     1 the interval at the limit (us); 2-4 BETA, CUBIC, FLOOR
 --          (src/limiter/adaptive.rs); 5 the longest wait the caller can take
 --          (us; -1: any); 6 '1' if the caller's process saw an answer since its
---          last call.
--- Returns  {0, wait}: start in `wait` us (the slot is taken);
---          {1, wait}: the slot is further off, ask again in `wait` us (nothing taken);
---          {2, wait}: the earliest slot is past the caller's deadline (nothing taken).
+--          last call; 7 the caller's limiter id.
+-- Returns  {0, wait, n}: start in `wait` us (the slot is taken);
+--          {1, wait, n}: the slot is further off, ask again in `wait` us (nothing taken);
+--          {2, wait, n}: the earliest slot is past the caller's deadline (nothing taken);
+--          n: how many limiters share the budget (for their share while Redis is down).
 local key = KEYS[1]
 local base = tonumber(ARGV[1])
 local beta, cubic, floor = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local max_wait = tonumber(ARGV[5])
 local answered = ARGV[6] == '1'
+local sharer = ARGV[7]
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local sharers = KEYS[2]
+redis.call('ZADD', sharers, now, sharer)
+redis.call('ZREMRANGEBYSCORE', sharers, '-inf', now - 60000000)
+redis.call('PEXPIRE', sharers, 120000)
+local n = redis.call('ZCARD', sharers)
 local f = redis.call('HMGET', key, 'next', 'hold', 'scale', 'smax', 'tthr')
 local next_free = tonumber(f[1]) or 0
 local hold = tonumber(f[2]) or 0
@@ -48,12 +57,12 @@ end
 local interval = math.floor(base / scale)
 local at = math.max(now, next_free, hold)
 local wait = at - now
-if max_wait >= 0 and wait > max_wait then return {2, wait} end
+if max_wait >= 0 and wait > max_wait then return {2, wait, n} end
 -- Slots are handed out at most two intervals ahead, so that a hold set now
 -- reaches every start after that.
 local horizon = 2 * interval
-if wait > horizon then return {1, wait - horizon} end
+if wait > horizon then return {1, wait - horizon, n} end
 
 redis.call('HSET', key, 'next', at + interval)
 redis.call('PEXPIRE', key, math.floor((at + interval - now) / 1000) + 60000)
-return {0, wait}
+return {0, wait, n}

@@ -24,13 +24,13 @@ use crate::Error;
 /// The default limiter: pacing within this process (see the module docs).
 #[derive(Debug)]
 pub struct LocalLimiter {
-    /// The interval at the configured rate.
-    base: Duration,
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
+    /// The interval at the configured rate.
+    base: Duration,
     /// The next slot to hand out (an estimate: starts are checked in).
     next: Option<Instant>,
     /// When the last caller started.
@@ -42,10 +42,10 @@ struct State {
 
 impl State {
     /// The earliest the next caller may start, not counting reservations.
-    fn earliest(&self, base: Duration) -> Option<Instant> {
+    fn earliest(&self) -> Option<Instant> {
         let spaced = self
             .last_start
-            .and_then(|t| t.checked_add(self.rate.interval(base)));
+            .and_then(|t| t.checked_add(self.rate.interval(self.base)));
         spaced.max(self.hold_until)
     }
 }
@@ -65,9 +65,20 @@ impl LocalLimiter {
     /// Pacing one start every `base` at most (the rate's interval, guard included).
     pub(crate) fn with_interval(base: Duration) -> Self {
         LocalLimiter {
-            base,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                base,
+                next: None,
+                last_start: None,
+                hold_until: None,
+                rate: Adaptive::default(),
+            }),
         }
+    }
+
+    /// Pace one start every `base` from now on (a shared budget's fallback
+    /// takes its share once it knows how many share it).
+    pub(crate) fn set_interval(&self, base: Duration) {
+        self.state().base = base;
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -79,10 +90,10 @@ impl LocalLimiter {
     fn reserve(&self, deadline: Option<Instant>) -> Result<Instant, Refusal> {
         let now = Instant::now();
         let mut state = self.state();
-        let earliest = state.earliest(self.base).unwrap_or(now);
+        let earliest = state.earliest().unwrap_or(now);
         let at = now.max(earliest).max(state.next.unwrap_or(now));
         refuse_past(deadline, at, now)?;
-        let interval = state.rate.interval(self.base);
+        let interval = state.rate.interval(state.base);
         // Past the clock's range: the next caller is refused by its deadline.
         state.next = Some(at.checked_add(interval).unwrap_or(at));
         Ok(at)
@@ -92,7 +103,7 @@ impl LocalLimiter {
     fn check_in(&self, deadline: Option<Instant>) -> Result<CheckIn, Refusal> {
         let now = Instant::now();
         let mut state = self.state();
-        match state.earliest(self.base) {
+        match state.earliest() {
             Some(at) if at > now => {
                 refuse_past(deadline, at, now)?;
                 Ok(CheckIn::WaitUntil(at))
@@ -123,7 +134,8 @@ impl LocalLimiter {
     pub(crate) fn throttle(&self, hold: Option<Duration>) {
         let now = Instant::now();
         let mut state = self.state();
-        state.rate.throttled(now, self.base);
+        let base = state.base;
+        state.rate.throttled(now, base);
         if let Some(until) = hold.and_then(|h| now.checked_add(h)) {
             state.hold_until = state.hold_until.max(Some(until));
         }

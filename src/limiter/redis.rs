@@ -6,11 +6,12 @@
 //! lost it. A 429 costs one more (`throttle.lua`): the shared rate drops and
 //! a `Retry-After` holds every process. Answers ride on the next start's trip.
 //! When Redis fails or is slow, the limiter paces in-process at a share of the
-//! rate (or fails open or closed, as set), warns once, and tries Redis again
-//! in the background until sharing resumes.
+//! rate (by default 1/N, N the limiters that shared the budget in the last
+//! minute, as the script counts them), or fails open or closed, as set; it
+//! warns once, and tries Redis again in the background until sharing resumes.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -27,8 +28,9 @@ use crate::Error;
 
 /// How long one Redis round trip may take before Redis counts as down.
 const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
-/// The share of the rate one process takes while Redis is down.
-const DEFAULT_SHARE: f64 = 0.5;
+/// The share of the rate one limiter takes while Redis is down when it never
+/// learnt how many share the budget (Redis was down from the start).
+const UNKNOWN_SHARERS_SHARE: f64 = 0.5;
 /// How often Redis is tried again while it is down.
 const PROBE_EVERY: Duration = Duration::from_millis(500);
 /// The longest wait taken from a Redis reply; more is a broken reply.
@@ -62,8 +64,9 @@ pub struct RedisLimiter {
 /// What a [`RedisLimiter`] does while Redis cannot be reached or is slow.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum WhenDown {
-    /// Pace in-process at `share` of the rate (the default, at 0.5).
-    Fallback { share: f64 },
+    /// Pace in-process at `share` of the rate; `None` (the default): 1/N,
+    /// N the limiters Redis last said share the budget (0.5 if it never said).
+    Fallback { share: Option<f64> },
     /// Fail every call with [`Error::RateLimiterUnavailable`].
     FailClosed,
     /// Do not pace at all.
@@ -96,9 +99,7 @@ impl RedisLimiter {
             client,
             endpoint,
             timeout: DEFAULT_TIMEOUT,
-            when_down: WhenDown::Fallback {
-                share: DEFAULT_SHARE,
-            },
+            when_down: WhenDown::Fallback { share: None },
         })
     }
 
@@ -109,13 +110,17 @@ impl RedisLimiter {
     }
 
     /// While Redis is down, pace in-process at `share` (in (0, 1]) of the rate.
+    /// By default the share is 1/N, N the clients (in every process) that
+    /// took slots from the budget in the minute before Redis went down, as
+    /// Redis counted them: their sum stays within the limit. A limiter that
+    /// never reached Redis takes half.
     pub fn fallback_share(mut self, share: f64) -> Result<Self, Error> {
         if !(share > 0.0 && share <= 1.0) {
             return Err(Error::Configuration(
                 "the rate limiter's fallback share must be more than 0 and at most 1".into(),
             ));
         }
-        self.when_down = WhenDown::Fallback { share };
+        self.when_down = WhenDown::Fallback { share: Some(share) };
         Ok(self)
     }
 
@@ -141,16 +146,18 @@ impl IntoLimiter for RedisLimiter {
             ));
         }
         let share = match self.when_down {
-            WhenDown::Fallback { share } => share,
+            WhenDown::Fallback { share } => share.unwrap_or(UNKNOWN_SHARERS_SHARE),
             _ => 1.0,
         };
         Ok(Arc::new(SharedBudget(Arc::new(Budget {
             key: format!("ingo-banking:{{{}}}:pace", setup.budget),
+            sharers_key: format!("ingo-banking:{{{}}}:sharers", setup.budget),
+            id: fastrand::i64(0..i64::MAX),
+            sharers: AtomicU64::new(0),
+            base,
             base_us: micros(base).max(1),
             timeout: self.timeout.min(Duration::from_secs(60)),
-            fallback: LocalLimiter::with_interval(
-                Duration::try_from_secs_f64(base.as_secs_f64() / share).unwrap_or(MAX_WAIT),
-            ),
+            fallback: LocalLimiter::with_interval(share_of(base, share)),
             when_down: self.when_down,
             endpoint: self.endpoint,
             client: self.client,
@@ -173,6 +180,13 @@ struct Budget {
     /// Made on first use, inside the caller's runtime.
     connection: OnceCell<ConnectionManager>,
     key: String,
+    /// The sorted set of the limiters sharing the budget (`acquire.lua`).
+    sharers_key: String,
+    /// This limiter's member in it.
+    id: i64,
+    /// How many limiters Redis last said share the budget (0: not yet asked).
+    sharers: AtomicU64,
+    base: Duration,
     base_us: i64,
     timeout: Duration,
     when_down: WhenDown,
@@ -233,6 +247,7 @@ impl Budget {
     ) -> Result<T, String> {
         let mut connection = self.connection().await.map_err(reason)?;
         let mut call = script.key(&self.key);
+        call.key(&self.sharers_key);
         call.arg(self.base_us).arg(BETA).arg(CUBIC).arg(FLOOR);
         for arg in rest {
             call.arg(*arg);
@@ -242,9 +257,11 @@ impl Budget {
 
     async fn ask(&self, max_wait_us: i64, answered: bool) -> Result<Grant, String> {
         let reply: Vec<i64> = self
-            .run(&self.acquire, &[max_wait_us, i64::from(answered)])
+            .run(&self.acquire, &[max_wait_us, i64::from(answered), self.id])
             .await?;
-        grant(&reply)
+        let (grant, sharers) = grant(&reply)?;
+        self.sharers.store(sharers, Ordering::Relaxed);
+        Ok(grant)
     }
 
     async fn report(&self, hold_us: i64) -> Result<(), String> {
@@ -265,13 +282,23 @@ impl Budget {
         self.health.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Redis failed: pace without it from now on, and say so once.
+    /// Redis failed: pace without it from now on (at this limiter's share),
+    /// and say so once.
     fn went_down(&self, why: String) {
         if !self.down.swap(true, Ordering::AcqRel) {
+            let sharers = self.sharers.load(Ordering::Relaxed);
+            if let WhenDown::Fallback { share: None } = self.when_down {
+                let share = match sharers {
+                    0 => UNKNOWN_SHARERS_SHARE,
+                    n => 1.0 / n as f64,
+                };
+                self.fallback.set_interval(share_of(self.base, share));
+            }
             tracing::warn!(
                 redis = %self.endpoint,
                 reason = %why,
                 when_down = ?self.when_down,
+                sharers,
                 "the shared rate limiter (Redis) is unavailable; pacing without it until it is back"
             );
         }
@@ -393,23 +420,34 @@ impl Limiter for SharedBudget {
     }
 }
 
-/// The script's reply, checked: two integers, a known code, a plausible wait.
-fn grant(reply: &[i64]) -> Result<Grant, String> {
+/// One start every `base / share`.
+fn share_of(base: Duration, share: f64) -> Duration {
+    Duration::try_from_secs_f64(base.as_secs_f64() / share).unwrap_or(MAX_WAIT)
+}
+
+/// The script's reply, checked: three integers, a known code, a plausible
+/// wait, and at least one limiter sharing the budget (the caller).
+fn grant(reply: &[i64]) -> Result<(Grant, u64), String> {
     let unexpected = || "Redis answered an unexpected reply to the limiter's script".to_string();
-    let [code, wait] = *reply else {
+    let [code, wait, sharers] = *reply else {
         return Err(unexpected());
     };
+    let sharers = u64::try_from(sharers)
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(unexpected)?;
     let wait = u64::try_from(wait)
         .map(Duration::from_micros)
         .ok()
         .filter(|w| *w <= MAX_WAIT)
         .ok_or_else(unexpected)?;
-    match code {
-        0 => Ok(Grant::StartIn(wait)),
-        1 => Ok(Grant::AskAgainIn(wait)),
-        2 => Ok(Grant::PastDeadline(wait)),
-        _ => Err(unexpected()),
-    }
+    let grant = match code {
+        0 => Grant::StartIn(wait),
+        1 => Grant::AskAgainIn(wait),
+        2 => Grant::PastDeadline(wait),
+        _ => return Err(unexpected()),
+    };
+    Ok((grant, sharers))
 }
 
 /// What failed, in words that cannot carry a credential or the URL.
@@ -441,10 +479,20 @@ mod tests {
     #[test]
     fn replies_are_checked() {
         let ms = Duration::from_millis;
-        assert_eq!(grant(&[0, 1_000]), Ok(Grant::StartIn(ms(1))));
-        assert_eq!(grant(&[1, 2_000]), Ok(Grant::AskAgainIn(ms(2))));
-        assert_eq!(grant(&[2, 0]), Ok(Grant::PastDeadline(ms(0))));
-        for bad in [&[][..], &[0], &[0, 1, 2], &[3, 0], &[0, -1], &[0, i64::MAX]] {
+        assert_eq!(grant(&[0, 1_000, 1]), Ok((Grant::StartIn(ms(1)), 1)));
+        assert_eq!(grant(&[1, 2_000, 3]), Ok((Grant::AskAgainIn(ms(2)), 3)));
+        assert_eq!(grant(&[2, 0, 8]), Ok((Grant::PastDeadline(ms(0)), 8)));
+        let bad: [&[i64]; 8] = [
+            &[],
+            &[0],
+            &[0, 1],
+            &[0, 1, 2, 3],
+            &[3, 0, 1],
+            &[0, -1, 1],
+            &[0, i64::MAX, 1],
+            &[0, 1, 0],
+        ];
+        for bad in bad {
             assert!(grant(bad).is_err(), "{bad:?}");
         }
     }
