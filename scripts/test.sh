@@ -111,6 +111,10 @@ if cargo tree -p ingo-banking -e normal --prefix none | grep -q '^redis '; then
   echo "error: the library's default build pulls in the redis crate" >&2; exit 1
 fi
 cargo test -p ingo-banking --lib --test pacing
+# The workspace's lints (CI's clippy) see the library with the CLI's redis
+# feature on; its default build must compile without warnings too (an
+# importer sees them). Only the library recompiles here.
+cargo rustc -p ingo-banking --lib --quiet -- -D warnings
 echo "==> 7. cargo package --workspace (each crate builds from its package)"
 # cargo verifies the client against ingo-codegen served from a local registry
 # it makes under target/package; being "from a registry", a codegen of the

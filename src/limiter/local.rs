@@ -77,6 +77,7 @@ impl LocalLimiter {
 
     /// Pace one start every `base` from now on (a shared budget's fallback
     /// takes its share once it knows how many share it).
+    #[cfg(feature = "redis")]
     pub(crate) fn set_interval(&self, base: Duration) {
         self.state().base = base;
     }
