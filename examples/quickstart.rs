@@ -8,10 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use futures::TryStreamExt;
+use ingo_banking::prelude::*;
+use ingo_banking::rust_decimal::Decimal;
 use ingo_banking::types::{self, PaymentIntent};
-use ingo_banking::{Client, Credentials};
-use rust_decimal::Decimal;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

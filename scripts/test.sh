@@ -12,7 +12,8 @@
 #   4. a broken spec fails the build with a message naming the file; so does
 #      every schema keyword (and format) the generator does not implement,
 #      named with its JSON path, and two operationIds that name one method;
-#   5. the README's example, built and run by a crate outside the workspace;
+#   5. the README's example, built and run by a crate outside the workspace,
+#      and a program depending on ingo-banking and tokio alone (the re-exports);
 #      a crate with its own spec (scripts/dependent-spec.sh);
 #   5b. drift: the CLI's drift logs against a sandbox in --drift mode hold
 #      exactly what it injected, `ingo spec drift` makes an overlay of them,
