@@ -552,28 +552,21 @@ fn is_loopback(url: &str) -> bool {
     }
 }
 
-/// The proxy the environment names for `url`, as reqwest reads it (for an
-/// error to name; its credentials are left out), unless NO_PROXY exempts it.
+/// The proxy the environment names for `url` (for an error to name; its
+/// credentials are left out). Whether one applies at all (NO_PROXY, with its
+/// domains, IPs and CIDR ranges) is decided by the matcher reqwest itself
+/// applies to these variables (hyper-util's; this build enables no system
+/// proxy lookup), so the error never names a proxy reqwest bypassed.
 fn env_proxy(url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
+    let uri: http::Uri = url.parse().ok()?;
+    hyper_util::client::proxy::matcher::Matcher::from_system().intercept(&uri)?;
     let var = |names: &[&str]| {
         names
             .iter()
             .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
     };
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let exempt = var(&["NO_PROXY", "no_proxy"]).is_some_and(|list| {
-        list.split(',').map(str::trim).any(|entry| {
-            let entry = entry.trim_start_matches('.').to_ascii_lowercase();
-            entry == "*"
-                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
-        })
-    });
-    if exempt {
-        return None;
-    }
-    let proxy = match url.scheme() {
-        "https" => var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+    let proxy = match uri.scheme_str() {
+        Some("https") => var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
         _ => var(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]),
     }?;
     Some(crate::error::redact_userinfo(&proxy))
